@@ -1,7 +1,26 @@
+"""The REST API under /api/: one router for the domain viewsets, plus the current user, token login,
+the OpenAPI schema and its Swagger UI (assets served locally from drf-spectacular-sidecar)."""
+
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from zugong.accounts.api import MeView, TokenLoginView
+from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
+from zugong.people.api import PersonViewSet, TransferViewSet
+
+router = DefaultRouter()
+router.root_view_name = "api-root"
+router.register("organizations", OrganizationViewSet, basename="api-organization")
+router.register("units", UnitViewSet, basename="api-unit")
+router.register("leadership-teams", LeadershipTeamViewSet, basename="api-leadership-team")
+router.register("people", PersonViewSet, basename="api-person")
+router.register("transfers", TransferViewSet, basename="api-transfer")
 
 urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
 ]

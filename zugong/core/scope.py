@@ -11,7 +11,7 @@ from operator import or_
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.http import Http404
 
 from .roles import ROLE_ACTIONS, SELF_ACTIONS, Role
@@ -65,13 +65,25 @@ def self_person_id(user, action: str) -> int | None:
     return getattr(user, "person_id", None)
 
 
+def path_prefix_q(field: str, path: str) -> models.Q:
+    """Rows whose ``field`` starts with the materialized ``path`` (which ends in "/").
+
+    PostgreSQL serves LIKE 'prefix%' from the varchar_pattern_ops index that db_index gives the path
+    columns. SQLite cannot use an index for LIKE on a binary-collated column, so there the same set is
+    written as the range [path, path with its final "/" replaced by "0"), exact under binary ordering
+    (a range would be wrong on PostgreSQL under a locale collation that ignores "/")."""
+    if connection.vendor == "sqlite" and path.endswith("/"):
+        return models.Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return models.Q(**{f"{field}__startswith": path})
+
+
 def scope_q(model, user, action: str) -> models.Q | None:
     """A Q selecting the rows of ``model`` that ``user`` may ``action``; None means no filter."""
     paths = grant_paths(user, action)
     if paths == [""]:
         return None
     lookups = model.scope_path if isinstance(model.scope_path, tuple) else (model.scope_path,)
-    clauses = [models.Q(**{f"{lookup}__startswith": p}) for p in paths for lookup in lookups]
+    clauses = [path_prefix_q(lookup, p) for p in paths for lookup in lookups]
     person_id = self_person_id(user, action)
     self_lookup = getattr(model, "scope_self", None)
     if person_id and self_lookup:

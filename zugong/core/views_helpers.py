@@ -8,7 +8,11 @@ from django.core.paginator import Paginator
 
 def htmx_partial(request) -> bool:
     """True when htmx asks for a fragment (and not for a whole page through hx-boost)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def paginate(request, queryset, per_page: int | None = None):

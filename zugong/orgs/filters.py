@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from zugong.core.scope import path_prefix_q
+
 from .models import Organization, OrgStatus, OrgType, Unit, UnitKind
 
 
@@ -24,7 +26,7 @@ class OrganizationFilter(django_filters.FilterSet):
 
     def filter_within(self, queryset, name, value):
         org = Organization.objects.filter(pk=value).only("path").first()
-        return queryset.filter(path__startswith=org.path) if org else queryset.none()
+        return queryset.filter(path_prefix_q("path", org.path)) if org else queryset.none()
 
 
 class UnitFilter(django_filters.FilterSet):

@@ -1,6 +1,6 @@
 from django.db import models
 
-from zugong.core.models import ScopedModel
+from zugong.core.models import ArchivableModel, ScopedModel
 
 PATH_SEGMENT = 8  # each path segment is the organization id, zero-padded, followed by "/"
 
@@ -152,8 +152,9 @@ class LeadershipTeam(ScopedModel):
         return self.name
 
 
-class TeamPosition(ScopedModel):
-    """A seat in a leadership team (书记、主任、副主任 …), held by a person or vacant."""
+class TeamPosition(ArchivableModel):
+    """A seat in a leadership team (书记、主任、副主任 …), held by a person or vacant. A removed seat is
+    archived (kept, hidden), never deleted."""
 
     scope_path = "team__unit__organization__path"
     scope_self = "person"

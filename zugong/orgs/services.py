@@ -1,20 +1,32 @@
-"""Writes to the organization tree. Each service runs in one transaction, checks scope, and audits."""
+"""Writes to the organization tree, units and leadership teams. Each service runs in one transaction,
+checks scope (and re-checks it after the write), and audits."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
 
 from zugong.core import audit
 from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
-from zugong.core.scope import ensure_in_scope, ensure_org_in_scope
+from zugong.core.scope import ensure_in_scope, ensure_org_in_scope, grant_paths
 
-from .models import ALLOWED_CHILDREN, Organization, OrgStatus, OrgType
+from .models import (
+    ALLOWED_CHILDREN,
+    MEMBER_HOLDING_TYPES,
+    LeadershipTeam,
+    Organization,
+    OrgStatus,
+    OrgType,
+    TeamPosition,
+    Unit,
+    UnitKind,
+)
 
 EDITABLE_FIELDS = (
     "org_type",
@@ -26,9 +38,15 @@ EDITABLE_FIELDS = (
     "secretary",
     "sort_order",
 )
+UNIT_FIELDS = ("name", "short_name", "kind", "code", "organization")
+TEAM_FIELDS = ("name", "is_district_managed")
+POSITION_FIELDS = ("title", "person", "rank", "is_principal", "sort_order", "started_on")
+PATH_MAX = Organization._meta.get_field("path").max_length
 
 
 def _check_parent(org_type: str, parent: Organization | None) -> None:
+    if org_type not in OrgType.values:
+        raise ValidationError({"org_type": "请选择有效的组织类别。"})
     if parent is None:
         if org_type != OrgType.DISTRICT:
             raise ValidationError({"parent": "只有区委可以没有上级党组织。"})
@@ -39,6 +57,28 @@ def _check_parent(org_type: str, parent: Organization | None) -> None:
         raise ValidationError(
             {"org_type": f"{OrgType(parent.org_type).label}下不能直接设立{OrgType(org_type).label}。"}
         )
+
+
+def _check_not_future(field: str, value: dt.date | None, label: str) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError({field: f"{label}不能晚于今天。"})
+
+
+def _check_person_visible(actor, person, field: str) -> None:
+    """A person picked in a form (书记, 班子成员) must be on the actor's own roster and not archived."""
+    from zugong.people.models import Person
+
+    if person is None:
+        return
+    if (
+        not Person.objects.restrict(actor, Action.VIEW)
+        .filter(pk=person.pk, archived_at__isnull=True)
+        .exists()
+    ):
+        raise ValidationError({field: "所选人员不存在、已归档或不在您的授权范围内。"})
+
+
+# ---- organizations ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -54,80 +94,154 @@ def organization_create(
     founded_on: dt.date | None = None,
     sort_order: int = 0,
 ) -> Organization:
+    """Set up an organization under ``parent``. ``actor`` None is the system itself (data loaders)."""
+    if parent is not None:
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
     _check_parent(org_type, parent)
-    if parent is not None and actor is not None:
-        ensure_org_in_scope(actor, Action.ADD, parent)
+    if actor is not None:
+        if parent is not None:
+            ensure_org_in_scope(actor, Action.ADD, parent)
+        elif grant_paths(actor, Action.ADD) != [""]:
+            raise PermissionDenied("只有全区授权的管理员可以设立顶级组织。")
+    if parent is None and Organization.objects.filter(parent__isnull=True).exists():
+        raise ValidationError({"parent": "系统中已有区委，不能再设立顶级组织。"})
+    code, name = (code or "").strip(), (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写组织名称。"})
+    if not code:
+        raise ValidationError({"code": "请填写组织编码。"})
     if Organization.objects.filter(code=code).exists():
         raise ValidationError({"code": f"组织编码“{code}”已被使用。"})
-    org = Organization.objects.create(
+    _check_not_future("founded_on", founded_on, "成立日期")
+    org = Organization(
         parent=parent,
         org_type=org_type,
         code=code,
         name=name,
-        short_name=short_name,
-        category=category,
+        short_name=(short_name or "").strip(),
+        category=(category or "").strip(),
         founded_on=founded_on,
-        sort_order=sort_order,
+        sort_order=sort_order or 0,
         depth=(parent.depth + 1) if parent else 1,
     )
+    org.full_clean(exclude=["parent", "secretary", "path", "code"])
+    org.save()
     org.path = (parent.path if parent else "") + org.segment()
+    if len(org.path) > PATH_MAX:
+        raise ValidationError({"parent": "组织层级过深，不能再设立下级组织。"})
     org.save(update_fields=["path"])
+    if actor is not None:
+        ensure_in_scope(actor, Action.VIEW, org)
     audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=org)
     return org
 
 
 @transaction.atomic
 def organization_update(*, actor, org: Organization, **changes) -> Organization:
+    from zugong.people.models import Person
+
     org = Organization.objects.select_for_update().get(pk=org.pk)
     ensure_in_scope(actor, Action.CHANGE, org)
+    if not org.is_active:
+        raise ValidationError("该组织已撤销，请先恢复再修改。")
     before = audit.snapshot(org)
     for field, value in changes.items():
         if field not in EDITABLE_FIELDS:
             raise ValueError(f"field {field} is not editable here")
+        if isinstance(value, str):
+            value = value.strip()
         setattr(org, field, value)
-    if "org_type" in changes:
+    if not org.name:
+        raise ValidationError({"name": "请填写组织名称。"})
+    if not org.code:
+        raise ValidationError({"code": "请填写组织编码。"})
+    if "org_type" in changes and org.org_type != before["org_type"]:
         _check_parent(org.org_type, org.parent)
+        allowed = ALLOWED_CHILDREN[OrgType(org.org_type)]
+        bad = org.children.filter(status=OrgStatus.ACTIVE).exclude(org_type__in=allowed).first()
+        if bad is not None:
+            raise ValidationError(
+                {
+                    "org_type": f"下级组织“{bad.name}”（{bad.get_org_type_display()}）不能隶属于{org.get_org_type_display()}。"
+                }
+            )
+        if (
+            org.org_type not in MEMBER_HOLDING_TYPES
+            and Person.objects.filter(org=org, archived_at__isnull=True).exists()
+        ):
+            raise ValidationError({"org_type": f"该组织有在册人员，不能改为{org.get_org_type_display()}。"})
     if "code" in changes and Organization.objects.filter(code=org.code).exclude(pk=org.pk).exists():
         raise ValidationError({"code": f"组织编码“{org.code}”已被使用。"})
-    org.full_clean(exclude=["parent", "secretary"])
+    if "secretary" in changes and org.secretary_id != before["secretary_id"]:
+        _check_person_visible(actor, org.secretary, "secretary")
+    _check_not_future("founded_on", org.founded_on, "成立日期")
+    org.full_clean(exclude=["parent", "secretary", "code"])
     org.save()
+    ensure_in_scope(actor, Action.CHANGE, org)
     audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=org, before=before)
     return org
 
 
+def move_impact(org: Organization) -> dict:
+    """What moving ``org`` carries with it: its whole subtree and everyone on its roster."""
+    from zugong.people.models import Person
+
+    return {
+        "orgs": Organization.objects.filter(path__startswith=org.path).count(),
+        "people": Person.objects.filter(org_path__startswith=org.path).count(),
+    }
+
+
 @transaction.atomic
 def organization_move(*, actor, org: Organization, new_parent: Organization) -> Organization:
-    """Move a subtree under a new parent: one UPDATE rewrites every descendant's path (and the
-    denormalized paths of the people and transfers inside it)."""
-    from zugong.people.models import Person
+    """Move a subtree under a new parent: one UPDATE per table rewrites every descendant's path and the
+    denormalized paths of the people and transfers inside it."""
+    from zugong.people.models import Person, Transfer
 
     org = Organization.objects.select_for_update().get(pk=org.pk)
     new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
     ensure_in_scope(actor, Action.MOVE, org)
     ensure_org_in_scope(actor, Action.MOVE, new_parent)
+    if org.parent_id is None:
+        raise ValidationError({"parent": "区委是最高一级组织，不能调整隶属关系。"})
+    if not org.is_active:
+        raise ValidationError("已撤销的组织不能调整隶属关系，请先恢复。")
     if new_parent.path.startswith(org.path):
         raise ValidationError({"parent": "不能把组织移到它自己或它的下级组织之下。"})
     _check_parent(org.org_type, new_parent)
     old_path, new_path = org.path, new_parent.path + org.segment()
     if old_path == new_path:
-        return org
+        raise ValidationError({"parent": "新的上级党组织与当前上级相同。"})
+    deepest = Organization.objects.filter(path__startswith=old_path).aggregate(n=Max(Length("path")))["n"]
+    if deepest - len(old_path) + len(new_path) > PATH_MAX:
+        raise ValidationError({"parent": "移动后组织层级过深。"})
     before = audit.snapshot(org)
     depth_delta = new_parent.depth + 1 - org.depth
-    cut = Length(Value(old_path)) + 1
-    Organization.objects.filter(path__startswith=old_path).update(
-        path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + depth_delta
+    cut = len(old_path) + 1
+
+    def rewrite(field: str):
+        return Concat(Value(new_path), Substr(field, cut))
+
+    moved_orgs = Organization.objects.filter(path__startswith=old_path).update(
+        path=rewrite("path"), depth=F("depth") + depth_delta
     )
-    Organization.objects.filter(pk=org.pk).update(parent=new_parent)
-    moved_people = Person.objects.filter(org_path__startswith=old_path).update(
-        org_path=Concat(Value(new_path), Substr("org_path", cut))
-    )
+    Organization.objects.filter(pk=org.pk).update(parent=new_parent, updated_at=timezone.now())
+    moved_people = Person.objects.filter(org_path__startswith=old_path).update(org_path=rewrite("org_path"))
+    Transfer.objects.filter(from_path__startswith=old_path).update(from_path=rewrite("from_path"))
+    Transfer.objects.filter(to_path__startswith=old_path).update(to_path=rewrite("to_path"))
     org.refresh_from_db()
+    ensure_in_scope(actor, Action.MOVE, org)
     audit.record_change(
         actor=actor,
         kind=AuditEvent.Kind.UPDATE,
         obj=org,
         before=before,
-        detail={"moved_people": moved_people, "old_path": old_path, "new_path": new_path},
+        detail={
+            "moved_orgs": moved_orgs,
+            "moved_people": moved_people,
+            "old_path": old_path,
+            "new_path": new_path,
+        },
     )
     return org
 
@@ -138,10 +252,27 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date) -> Organizat
 
     org = Organization.objects.select_for_update().get(pk=org.pk)
     ensure_in_scope(actor, Action.ARCHIVE, org)
+    if not org.is_active:
+        raise ValidationError("该组织已撤销。")
+    if org.parent_id is None:
+        raise ValidationError("区委不能撤销。")
+    # 撤销 is decided by the superior organization: a grant on the organization itself is not enough.
+    try:
+        ensure_org_in_scope(actor, Action.ARCHIVE, org.parent)
+    except PermissionDenied:
+        raise PermissionDenied("撤销党组织须由上级党组织办理。")
+    if on is None:
+        raise ValidationError({"on": "请填写撤销日期。"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "撤销日期不能晚于今天。"})
+    if org.founded_on and on < org.founded_on:
+        raise ValidationError({"on": "撤销日期不能早于成立日期。"})
     if org.children.filter(status=OrgStatus.ACTIVE).exists():
         raise ValidationError("该组织还有未撤销的下级组织，请先撤销或调整下级组织。")
     if Person.objects.filter(org=org, archived_at__isnull=True).exists():
         raise ValidationError("该组织还有在册人员，请先办理组织关系转接。")
+    if org.units.filter(archived_at__isnull=True).exists():
+        raise ValidationError("该组织还覆盖着单位，请先调整这些单位的所属党组织。")
     before = audit.snapshot(org)
     org.status, org.dissolved_on = OrgStatus.DISSOLVED, on
     org.save(update_fields=["status", "dissolved_on", "updated_at"])
@@ -153,6 +284,8 @@ def organization_dissolve(*, actor, org: Organization, on: dt.date) -> Organizat
 def organization_restore(*, actor, org: Organization) -> Organization:
     org = Organization.objects.select_for_update().get(pk=org.pk)
     ensure_in_scope(actor, Action.ARCHIVE, org)
+    if org.is_active:
+        raise ValidationError("该组织未撤销。")
     if org.parent and not org.parent.is_active:
         raise ValidationError("上级组织已撤销，不能恢复。")
     before = audit.snapshot(org)
@@ -160,3 +293,179 @@ def organization_restore(*, actor, org: Organization) -> Organization:
     org.save(update_fields=["status", "dissolved_on", "updated_at"])
     audit.record_change(actor=actor, kind=AuditEvent.Kind.RESTORE, obj=org, before=before)
     return org
+
+
+# ---- units ------------------------------------------------------------------------------------------
+
+
+def _check_unit_org(actor, action: str, organization: Organization) -> None:
+    if organization is None:
+        raise ValidationError({"organization": "请选择所属党组织。"})
+    if not organization.is_active:
+        raise ValidationError({"organization": "所选党组织已撤销。"})
+    try:
+        ensure_org_in_scope(actor, action, organization)
+    except PermissionDenied:
+        raise ValidationError({"organization": "所选党组织不在您的授权范围内。"})
+
+
+def _clean_unit(unit: Unit) -> None:
+    unit.name, unit.code, unit.short_name = unit.name.strip(), unit.code.strip(), unit.short_name.strip()
+    if not unit.name:
+        raise ValidationError({"name": "请填写单位名称。"})
+    if not unit.code:
+        raise ValidationError({"code": "请填写单位编码。"})
+    if unit.kind not in UnitKind.values:
+        raise ValidationError({"kind": "请选择有效的单位类别。"})
+    if Unit.objects.filter(code=unit.code).exclude(pk=unit.pk).exists():
+        raise ValidationError({"code": f"单位编码“{unit.code}”已被使用。"})
+    unit.full_clean(exclude=["organization", "code"])
+
+
+@transaction.atomic
+def unit_create(
+    *, actor, organization: Organization, name: str, kind: str, code: str, short_name: str = ""
+) -> Unit:
+    _check_unit_org(actor, Action.ADD, organization)
+    unit = Unit(
+        organization=organization, name=name or "", kind=kind, code=code or "", short_name=short_name or ""
+    )
+    _clean_unit(unit)
+    unit.save()
+    ensure_in_scope(actor, Action.VIEW, unit)
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=unit)
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor, unit: Unit, **changes) -> Unit:
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    ensure_in_scope(actor, Action.CHANGE, unit)
+    before = audit.snapshot(unit)
+    for field, value in changes.items():
+        if field not in UNIT_FIELDS:
+            raise ValueError(f"field {field} is not editable here")
+        setattr(unit, field, "" if value is None and field != "organization" else value)
+    if "organization" in changes and unit.organization_id != before["organization_id"]:
+        _check_unit_org(actor, Action.CHANGE, unit.organization)
+    _clean_unit(unit)
+    unit.save()
+    ensure_in_scope(actor, Action.CHANGE, unit)
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=unit, before=before)
+    return unit
+
+
+# ---- leadership teams and their positions ----------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(*, actor, unit: Unit, name: str, is_district_managed: bool = True) -> LeadershipTeam:
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    ensure_in_scope(actor, Action.ADD, unit)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "请填写班子名称。"})
+    if unit.teams.filter(name=name, archived_at__isnull=True).exists():
+        raise ValidationError({"name": f"该单位已有名为“{name}”的班子。"})
+    team = LeadershipTeam(unit=unit, name=name, is_district_managed=bool(is_district_managed))
+    team.full_clean(exclude=["unit"])
+    team.save()
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=team)
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor, team: LeadershipTeam, **changes) -> LeadershipTeam:
+    team = LeadershipTeam.objects.select_for_update().get(pk=team.pk)
+    ensure_in_scope(actor, Action.CHANGE, team)
+    before = audit.snapshot(team)
+    for field, value in changes.items():
+        if field not in TEAM_FIELDS:
+            raise ValueError(f"field {field} is not editable here")
+        setattr(team, field, value.strip() if isinstance(value, str) else value)
+    if not team.name:
+        raise ValidationError({"name": "请填写班子名称。"})
+    clash = team.unit.teams.filter(name=team.name, archived_at__isnull=True).exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError({"name": f"该单位已有名为“{team.name}”的班子。"})
+    team.full_clean(exclude=["unit"])
+    team.save()
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=team, before=before)
+    return team
+
+
+def _clean_position(actor, position: TeamPosition, person_changed: bool) -> None:
+    from zugong.people.choices import Rank
+
+    position.title = (position.title or "").strip()
+    if not position.title:
+        raise ValidationError({"title": "请填写职务名称。"})
+    if position.rank and position.rank not in Rank.values:
+        raise ValidationError({"rank": "请选择有效的职级。"})
+    if person_changed:
+        _check_person_visible(actor, position.person, "person")
+    _check_not_future("started_on", position.started_on, "任职日期")
+    if position.started_on and position.person is None:
+        raise ValidationError({"started_on": "职位空缺时不应填写任职日期。"})
+    position.full_clean(exclude=["team", "person"])
+
+
+@transaction.atomic
+def position_create(
+    *,
+    actor,
+    team: LeadershipTeam,
+    title: str,
+    person=None,
+    rank: str = "",
+    is_principal: bool = False,
+    sort_order: int = 0,
+    started_on: dt.date | None = None,
+) -> TeamPosition:
+    team = LeadershipTeam.objects.select_for_update().get(pk=team.pk)
+    ensure_in_scope(actor, Action.ADD, team)
+    position = TeamPosition(
+        team=team,
+        title=title,
+        person=person,
+        rank=rank or "",
+        is_principal=bool(is_principal),
+        sort_order=sort_order or 0,
+        started_on=started_on,
+    )
+    _clean_position(actor, position, person_changed=True)
+    position.save()
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=position)
+    return position
+
+
+@transaction.atomic
+def position_update(*, actor, position: TeamPosition, **changes) -> TeamPosition:
+    position = TeamPosition.objects.select_for_update().get(pk=position.pk)
+    # The 党员 self clause lets a member *view* their own seat; changing it needs a subtree grant.
+    ensure_in_scope(actor, Action.CHANGE, position)
+    before = audit.snapshot(position)
+    for field, value in changes.items():
+        if field not in POSITION_FIELDS:
+            raise ValueError(f"field {field} is not editable here")
+        setattr(position, field, value)
+    position.rank = position.rank or ""
+    person_changed = "person" in changes and position.person_id != before["person_id"]
+    _clean_position(actor, position, person_changed=person_changed)
+    position.save()
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=position, before=before)
+    return position
+
+
+@transaction.atomic
+def position_delete(*, actor, position: TeamPosition) -> TeamPosition:
+    """Remove a seat from a team: the row is archived (hidden from the team, kept for the record)."""
+    position = TeamPosition.objects.select_for_update().get(pk=position.pk)
+    ensure_in_scope(actor, Action.CHANGE, position)
+    if position.is_archived:
+        raise ValidationError("该职位已移除。")
+    before = audit.snapshot(position)
+    position.archived_at, position.archived_reason = timezone.now(), "从班子中移除"
+    position.save(update_fields=["archived_at", "archived_reason", "updated_at"])
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.ARCHIVE, obj=position, before=before)
+    return position

@@ -24,7 +24,7 @@ class Person(ArchivableModel):
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES, default="汉族")
     id_number = models.CharField("公民身份号码", max_length=18, unique=True)
     id_tail = models.CharField("身份号码后四位", max_length=4, db_index=True, editable=False, default="")
-    birth_date = models.DateField("出生日期")
+    birth_date = models.DateField("出生日期", db_index=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
     unit = models.ForeignKey(
@@ -88,7 +88,7 @@ class Membership(ScopedModel):
     person = models.OneToOneField(
         Person, verbose_name="人员", on_delete=models.PROTECT, related_name="membership"
     )
-    status = models.CharField("党员类别", max_length=16, choices=MembershipStatus.choices)
+    status = models.CharField("党员类别", max_length=16, choices=MembershipStatus.choices, db_index=True)
     join_date = models.DateField("入党日期")
     confirmation_date = models.DateField("转正日期", null=True, blank=True)
 

@@ -27,6 +27,11 @@ def _check_org(org: Organization) -> None:
         raise ValidationError({"org": "人员只能隶属于党(工)委、党总支或党支部。"})
 
 
+def _ensure_not_archived(person: Person) -> None:
+    if person.is_archived:
+        raise ValidationError("该人员已归档，请先恢复再修改。")
+
+
 def _apply_id_number(person: Person, raw: str) -> None:
     number, birth, sex = idnumber.parse(raw)
     clash = Person.objects.filter(id_number=number).exclude(pk=person.pk).first()
@@ -57,8 +62,7 @@ def person_create(*, actor, org: Organization, name: str, id_number: str, **fiel
 def person_update(*, actor, person: Person, **changes) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
     ensure_in_scope(actor, Action.CHANGE, person)
-    if person.is_archived:
-        raise ValidationError("该人员已归档，请先恢复再修改。")
+    _ensure_not_archived(person)
     before = audit.snapshot(person)
     for field, value in changes.items():
         if field not in PERSON_FIELDS:
@@ -109,6 +113,7 @@ def membership_set(
     """Record or correct a person's party membership (预备/正式, dates)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     ensure_in_scope(actor, Action.CHANGE, person)
+    _ensure_not_archived(person)
     if join_date > timezone.localdate():
         raise ValidationError({"join_date": "入党日期不能晚于今天。"})
     if status == MembershipStatus.PROBATIONARY and confirmation_date:
@@ -154,6 +159,7 @@ def cadre_record_set(
 ) -> CadreRecord:
     person = Person.objects.select_for_update().get(pk=person.pk)
     ensure_in_scope(actor, Action.CHANGE, person)
+    _ensure_not_archived(person)
     record = CadreRecord.objects.filter(person=person).first()
     before = audit.snapshot(record) if record else None
     if record is None:

@@ -1,0 +1,50 @@
+"""Build the fictional 示范区 (demo and benchmark data). ``--if-empty`` makes it safe to run on every start."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from zugong.core import demo
+
+
+class Command(BaseCommand):
+    help = "生成示范区演示数据：党组织、单位与班子、人员与党籍、区管干部、各角色演示账号。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--members", type=int, default=demo.DEFAULT_MEMBERS, help="人员数（默认 6000）")
+        parser.add_argument(
+            "--seed", type=int, default=demo.DEFAULT_SEED, help="随机种子：同一种子生成同样的数据"
+        )
+        parser.add_argument("--if-empty", action="store_true", help="已有根组织（区委）时什么也不做")
+        parser.add_argument("--flush", action="store_true", help="先清空整个数据库（manage.py flush）再生成")
+        parser.add_argument(
+            "--method",
+            choices=["auto", "copy", "orm"],
+            default="auto",
+            help="写入方式：auto（PostgreSQL 用 COPY，其余用 bulk_create）、copy、orm",
+        )
+
+    def handle(self, *args, members, seed, if_empty, flush, method, **options):
+        if flush:
+            call_command("flush", interactive=False, verbosity=0)
+        elif demo.root_exists():
+            if if_empty:
+                self.stdout.write("已有演示数据（根组织已存在），跳过生成。")
+                return
+            raise CommandError("数据库中已有根组织。只在空库生成请加 --if-empty；清空后重建请加 --flush。")
+        self.stdout.write(f"生成示范区：{members:,} 人，种子 {seed} …")
+        try:
+            counts = demo.build(
+                members=members,
+                seed=seed,
+                use_copy={"auto": None, "copy": True, "orm": False}[method],
+                log=self.stdout.write,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"完成：{counts['orgs']:,} 个党组织，{counts['units']:,} 个单位，{counts['teams']:,} 个领导班子，"
+                f"{counts['people']:,} 人，{counts['memberships']:,} 名党员，{counts['cadres']:,} 名区管干部；"
+                f"用时 {counts['seconds']} 秒。"
+            )
+        )

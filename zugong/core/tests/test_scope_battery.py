@@ -1,0 +1,229 @@
+"""The scope battery: every page, export and API endpoint, tried as a user of another branch and as a
+plain member. A URL added to the project without an entry here fails ``test_it_covers_every_url``."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import openpyxl
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from zugong.core.testing import PersonaTestCase
+
+# Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
+DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts")
+API_PREFIX = "api-"
+
+# URL name -> (kind, target) where kind is:
+#   "org"      : takes pk of an organization inside p.committee's subtree
+#   "person"   : takes pk of p.alice (a member of p.branch)
+#   "unit"/"team"/"position"/"transfer": pk of such a record in p.committee's subtree
+#   "list"     : no argument; must not show the other side's names
+#   "public"   : reachable without scope (login pages, home)
+URL_TABLE: dict[str, str] = {
+    "accounts:login": "public",
+    "accounts:logout": "public",
+    "accounts:password_change": "public",
+    "accounts:password_change_done": "public",
+    "core:home": "list",
+    "orgs:tree": "list",
+    "orgs:tree_children": "org",
+    "orgs:list": "list",
+    "orgs:export": "list",
+    "orgs:create": "list",
+    "orgs:detail": "org",
+    "orgs:edit": "org",
+    "orgs:move": "org",
+    "orgs:dissolve": "org",
+    "orgs:restore": "org",
+    "orgs:unit_list": "list",
+    "orgs:unit_export": "list",
+    "orgs:unit_create": "list",
+    "orgs:unit_detail": "unit",
+    "orgs:unit_edit": "unit",
+    "orgs:team_create": "unit",
+    "orgs:team_edit": "team",
+    "orgs:position_create": "team",
+    "orgs:position_edit": "position",
+    "orgs:position_delete": "position",
+    "people:list": "list",
+    "people:export": "list",
+    "people:create": "list",
+    "people:org_options": "list",
+    "people:transfers": "list",
+    "people:transfer_export": "list",
+    "people:detail": "person",
+    "people:edit": "person",
+    "people:membership": "person",
+    "people:cadre": "person",
+    "people:transfer": "person",
+    "people:archive": "person",
+    "people:restore": "person",
+    # API
+    "api-root": "list",
+    "api-me": "list",
+    "api-token": "public",
+    "api-schema": "public",
+    "api-docs": "public",
+    "api-organization-list": "list",
+    "api-organization-detail": "org",
+    "api-organization-children": "org",
+    "api-organization-counts": "org",
+    "api-organization-move": "org",
+    "api-organization-dissolve": "org",
+    "api-organization-restore": "org",
+    "api-unit-list": "list",
+    "api-unit-detail": "unit",
+    "api-leadership-team-list": "list",
+    "api-leadership-team-detail": "team",
+    "api-person-list": "list",
+    "api-person-detail": "person",
+    "api-person-archive": "person",
+    "api-person-restore": "person",
+    "api-person-transfer": "person",
+    "api-person-membership": "person",
+    "api-person-cadre": "person",
+    "api-transfer-list": "list",
+    "api-transfer-detail": "transfer",
+}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _walk(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name, entry
+
+
+def all_domain_urls():
+    return sorted(
+        {
+            (name, tuple(p.pattern.converters))
+            for name, p in _walk(get_resolver().url_patterns)
+            if name.split(":")[0] in DOMAIN_NAMESPACES
+        }
+    )
+
+
+def test_it_covers_every_url():
+    missing = [name for name, _ in all_domain_urls() if name not in URL_TABLE]
+    assert not missing, f"add these URLs to the scope battery: {missing}"
+
+
+OTHER_SIDE = ("王小红", "李建国", "张晓梅", "陈志刚", "东城社区第一党支部", "东城街道办事处")
+OBJECT_KINDS = ("org", "person", "unit", "team", "position", "transfer")
+METHODS = ("get", "post", "put", "patch")
+
+
+def _target(p, kind):
+    return {
+        "org": p.branch.pk,
+        "person": p.alice.pk,
+        "unit": p.unit.pk,
+        "team": p.team.pk,
+        "position": p.team.positions.first().pk,
+        "transfer": p.transfer.pk,
+    }[kind]
+
+
+def _urls(kinds):
+    return [name for name, kind in sorted(URL_TABLE.items()) if kind in kinds]
+
+
+def _body_text(response) -> str:
+    """Text of a response, including the cells of an Excel export."""
+    content_type = response.get("Content-Type", "")
+    if "spreadsheetml" in content_type:
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c)
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("utf-8", "ignore")
+    return response.content.decode("utf-8", "ignore")
+
+
+def _try_every_method(client, url):
+    for method in METHODS:
+        response = getattr(client, method)(
+            url, {} if method == "post" else None, content_type="application/json"
+        )
+        if response.status_code not in (403, 404, 405):
+            raise AssertionError(f"{method.upper()} {url} -> {response.status_code}")
+
+
+class ScopeBattery(PersonaTestCase):
+    """Built once per class (setUpTestData); each URL is a subTest."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        from zugong.people.services import person_transfer
+
+        # A transfer inside 东城 (p.committee's subtree), for the transfer endpoints.
+        cls.p.transfer = person_transfer(
+            actor=cls.p.org_admin,
+            person=cls.p.bob,
+            to_org=cls.p.sibling_branch,
+            transfer_date=datetime.date(2024, 1, 5),
+        )
+
+    def _object_urls(self, kinds=OBJECT_KINDS):
+        return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
+
+    def test_it_hides_records_from_a_secretary_of_another_branch(self):
+        self.client.force_login(self.p.other_secretary)
+        for name, url in self._object_urls():
+            with self.subTest(name=name):
+                _try_every_method(self.client, url)
+
+    def test_it_hides_records_from_a_plain_member_of_another_branch(self):
+        self.client.force_login(self.p.other_member)
+        for name, url in self._object_urls():
+            with self.subTest(name=name):
+                _try_every_method(self.client, url)
+
+    def test_it_hides_organization_records_from_a_plain_member_of_the_same_branch(self):
+        """A plain 党员 sees their own person record only, nothing of their organization."""
+        self.client.force_login(self.p.member)
+        for name, url in self._object_urls(tuple(k for k in OBJECT_KINDS if k != "person")):
+            with self.subTest(name=name):
+                _try_every_method(self.client, url)
+
+    def test_it_lets_a_plain_member_change_nothing_on_their_own_record(self):
+        self.client.force_login(self.p.member)
+        for name in _urls(("person",)):
+            url = reverse(name, args=[self.p.alice.pk])
+            with self.subTest(name=name):
+                for method in ("post", "put", "patch"):
+                    response = getattr(self.client, method)(
+                        url, {"name": "改名"}, content_type="application/json"
+                    )
+                    self.assertIn(response.status_code, (403, 404, 405), f"{method.upper()} {url}")
+        self.p.alice.refresh_from_db()
+        self.assertEqual(self.p.alice.name, "王小红")
+
+    def test_it_lists_nothing_of_another_branch(self):
+        for persona in ("other_secretary", "other_member", "sysadmin", "secadmin", "auditor"):
+            self.client.force_login(getattr(self.p, persona))
+            for name in _urls(("list",)):
+                with self.subTest(name=name, persona=persona):
+                    response = self.client.get(reverse(name))
+                    self.assertIn(response.status_code, (200, 403))
+                    body = _body_text(response)
+                    for other_side in OTHER_SIDE:
+                        self.assertNotIn(other_side, body)
+
+    def test_it_requires_login(self):
+        self.client.logout()
+        for name, kind in sorted(URL_TABLE.items()):
+            if kind == "public":
+                continue
+            url = reverse(name) if kind == "list" else reverse(name, args=[_target(self.p, kind)])
+            with self.subTest(name=name):
+                response = self.client.get(url)
+                self.assertIn(response.status_code, (302, 401, 403, 405))
+                if response.status_code == 302:
+                    self.assertIn("/accounts/login/", response["Location"])

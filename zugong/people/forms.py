@@ -1,0 +1,250 @@
+"""Forms of the roster pages. They only parse and check input; every write goes through a service."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from zugong.core import idnumber
+
+from . import selectors
+from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank
+from .models import CadreRecord, Person
+
+PHONE = re.compile(r"^[0-9+\-]{7,20}$")
+ORG_INVALID = "所选党组织不在您的授权范围内，或不能接收党员。"
+
+
+class StyledMixin:
+    """Bootstrap classes on every widget, so templates render ``{{ field }}`` as is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def add_service_error(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
+    """Show a service's refusal on the form: field errors on their fields, the rest above the form."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or "您没有执行此操作的权限。")
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class PersonForm(StyledMixin, forms.Form):
+    """新增/修改人员. Sex and birth date are derived from the ID number, never typed. On edit, the ID
+    number and phone are left blank (they are shown masked) and change only when typed again."""
+
+    org = forms.ModelChoiceField(
+        label="所在党组织",
+        queryset=None,
+        widget=forms.HiddenInput,
+        error_messages={"required": "请选择所在党组织。", "invalid_choice": ORG_INVALID},
+    )
+    name = forms.CharField(label="姓名", max_length=40, error_messages={"required": "请填写姓名。"})
+    id_number = forms.CharField(
+        label="公民身份号码",
+        max_length=40,
+        help_text="18位，末位可为X；性别、出生日期由号码自动生成。",
+        error_messages={"required": "请填写公民身份号码。"},
+    )
+    ethnicity = forms.ChoiceField(label="民族", choices=ETHNICITY_CHOICES, initial="汉族")
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    education = forms.ChoiceField(label="学历", choices=[("", "—")] + Education.choices, required=False)
+    unit = forms.ModelChoiceField(
+        label="工作单位",
+        queryset=None,
+        required=False,
+        empty_label="—",
+        error_messages={"invalid_choice": "所选工作单位不在可选范围内。"},
+    )
+    post = forms.CharField(label="职务", max_length=60, required=False)
+    rank = forms.ChoiceField(label="职级", choices=Rank.choices, initial=Rank.NONE)
+
+    def __init__(self, *args, user, person: Person | None = None, **kwargs):
+        self.person = person
+        if person is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": person.name,
+                    "ethnicity": person.ethnicity,
+                    "education": person.education,
+                    "unit": person.unit_id,
+                    "post": person.post,
+                    "rank": person.rank,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = selectors.unit_choices(
+            user, "change" if person else "add", current=person.unit if person else None
+        )
+        if person is None:
+            self.fields["org"].queryset = selectors.member_orgs(user, "add")
+        else:
+            # Moving a person between organizations is a transfer, not an edit.
+            del self.fields["org"]
+            for name, shown in (("id_number", person.id_number_masked), ("phone", person.phone_masked)):
+                self.fields[name].required = False
+                self.fields[name].widget.attrs["placeholder"] = f"{shown or '未填写'}（留空则不变）"
+            self.fields["id_number"].help_text = "如需更正，请填写完整的18位号码；性别、出生日期随之更新。"
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
+        self.fields["phone"].widget.attrs.update({"autocomplete": "off", "inputmode": "tel"})
+        self.derived = None
+
+    def clean_id_number(self):
+        raw = self.cleaned_data.get("id_number", "")
+        if not raw.strip():
+            return ""
+        number, birth, sex = idnumber.parse(raw)
+        self.derived = {"birth_date": birth, "sex": sex}
+        return number
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").replace(" ", "")
+        if phone and not PHONE.match(phone):
+            raise ValidationError("联系电话格式不正确：应为7–20位数字，可含“-”或“+”。")
+        return phone
+
+    def service_kwargs(self) -> dict:
+        """Keyword arguments for ``person_create`` / ``person_update``."""
+        data = self.cleaned_data
+        kwargs = {
+            "name": data["name"].strip(),
+            "ethnicity": data["ethnicity"],
+            "education": data["education"],
+            "unit": data["unit"],
+            "post": data["post"].strip(),
+            "rank": data["rank"],
+        }
+        if self.person is None:
+            kwargs.update(org=data["org"], id_number=data["id_number"], phone=data["phone"])
+        else:
+            if data["id_number"]:
+                kwargs["id_number"] = data["id_number"]
+            if data["phone"]:
+                kwargs["phone"] = data["phone"]
+        return kwargs
+
+
+class MembershipForm(StyledMixin, forms.Form):
+    status = forms.ChoiceField(label="党员类别", choices=MembershipStatus.choices)
+    join_date = forms.DateField(
+        label="入党日期", widget=date_input(), error_messages={"required": "请填写入党日期。"}
+    )
+    confirmation_date = forms.DateField(
+        label="转正日期", required=False, widget=date_input(), help_text="预备党员不填。"
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        membership = person.membership_or_none
+        if membership is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "status": membership.status,
+                    "join_date": membership.join_date,
+                    "confirmation_date": membership.confirmation_date,
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+
+class CadreRecordForm(StyledMixin, forms.Form):
+    is_district_managed = forms.BooleanField(label="区管干部", required=False, initial=True)
+    rank = forms.ChoiceField(label="职级", choices=Rank.choices)
+    post = forms.CharField(label="现任职务", max_length=100, error_messages={"required": "请填写现任职务。"})
+    appointed_on = forms.DateField(label="任职日期", required=False, widget=date_input())
+    rank_since = forms.DateField(label="任现职级日期", required=False, widget=date_input())
+
+    def __init__(self, *args, person: Person, **kwargs):
+        try:
+            record = person.cadre
+        except CadreRecord.DoesNotExist:
+            record = None
+        if record is not None:
+            initial = {
+                f: getattr(record, f)
+                for f in ("is_district_managed", "rank", "post", "appointed_on", "rank_since")
+            }
+        else:
+            initial = {"rank": person.rank, "post": person.post}
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("appointed_on", "rank_since"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, "日期不能晚于今天。")
+        return data
+
+
+class TransferForm(StyledMixin, forms.Form):
+    """组织关系转接: the target may be any active member-holding organization of the district."""
+
+    to_org = forms.ModelChoiceField(
+        label="转入党组织",
+        queryset=None,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "请选择转入的党组织。",
+            "invalid_choice": "所选党组织不存在、已撤销或不能接收党员。",
+        },
+    )
+    transfer_date = forms.DateField(
+        label="转接日期", widget=date_input(), error_messages={"required": "请填写转接日期。"}
+    )
+    reason = forms.CharField(
+        label="转接原因", max_length=200, error_messages={"required": "请填写转接原因。"}
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        kwargs.setdefault("initial", {"transfer_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].queryset = selectors.transfer_target_orgs().exclude(pk=person.org_id)
+
+    def clean_transfer_date(self):
+        day = self.cleaned_data["transfer_date"]
+        if day > timezone.localdate():
+            raise ValidationError("转接日期不能晚于今天。")
+        return day
+
+
+class ArchiveForm(StyledMixin, forms.Form):
+    reason = forms.CharField(
+        label="归档原因",
+        max_length=200,
+        help_text="如：死亡、出党、组织关系转出本区等。归档不删除任何记录，可随时恢复。",
+        error_messages={"required": "请填写归档原因。"},
+    )
