@@ -3,64 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
+from zugong.core.forms import BootstrapMixin, DateInput
 from zugong.people.choices import Rank
 from zugong.people.models import Person
 
 from .models import ALLOWED_CHILDREN, Organization, OrgType, UnitKind
 
 CHOICE_LIMIT = 300
-
-
-class BootstrapMixin:
-    """Give every widget its Bootstrap class, so templates render fields with one include."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            w = field.widget
-            if isinstance(w, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(w, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            w.attrs["class"] = f"{w.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                w = self.fields[name].widget
-                if "is-invalid" not in w.attrs.get("class", ""):
-                    w.attrs["class"] = f"{w.attrs.get('class', '')} is-invalid".strip()
-
-
-def attach_errors(form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError on the form: on the field it names when the form has that field
-    (possibly under another name, see ``aliases``), otherwise at the top of the form."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            name = aliases.get(field, field)
-            target = name if name in form.fields else None
-            for error in errors:
-                form.add_error(target, error.messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def non_field(form: forms.Form):
-    return form.errors.get(NON_FIELD_ERRORS, [])
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def person_label(p: Person) -> str:
@@ -76,6 +27,17 @@ def cap_choices(field: forms.ModelChoiceField, shown, current=None, label=str) -
     field.widget.choices = [("", "——请选择——")] + [(o.pk, label(o)) for o in items]
 
 
+class SortOrderField(forms.IntegerField):
+    """排序: left blank, it is 0."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label="排序", min_value=0, initial=0, required=False, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return 0 if value is None else value
+
+
 class OrganizationForm(BootstrapMixin, forms.Form):
     org_type = forms.ChoiceField(label="组织类别", choices=OrgType.choices)
     code = forms.CharField(label="组织编码", max_length=32)
@@ -85,7 +47,7 @@ class OrganizationForm(BootstrapMixin, forms.Form):
         label="细分类别", max_length=40, required=False, help_text="如 街镇党工委、机关工委、国资委党委"
     )
     founded_on = forms.DateField(label="成立日期", required=False, widget=DateInput)
-    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0, required=False)
+    sort_order = SortOrderField()
     secretary = forms.ModelChoiceField(
         label="书记",
         queryset=Person.objects.none(),
@@ -184,7 +146,7 @@ class PositionForm(BootstrapMixin, forms.Form):
     )
     rank = forms.ChoiceField(label="职级", choices=[("", "——请选择——"), *Rank.choices], required=False)
     is_principal = forms.BooleanField(label="正职", required=False)
-    sort_order = forms.IntegerField(label="排序", min_value=0, initial=0, required=False)
+    sort_order = SortOrderField()
     started_on = forms.DateField(label="任职日期", required=False, widget=DateInput)
 
     def __init__(self, *args, user, unit, current=None, **kw):

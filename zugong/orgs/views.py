@@ -11,24 +11,26 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from zugong.core.exports import xlsx_response
+from zugong.core.forms import attach_service_error
 from zugong.core.roles import Action
 from zugong.core.scope import can, get_object_for_user
-from zugong.core.views_helpers import htmx_partial, paginate
+from zugong.core.views_helpers import (
+    form_write,
+    htmx_partial,
+    invalid_filter_redirect,
+    list_context,
+    require_model_access,
+    sorted_result,
+    two_way_sorts,
+)
 from zugong.people.models import Person
 
 from . import selectors, services
 from .filters import OrganizationFilter
-from .forms import CHOICE_LIMIT, DissolveForm, MoveForm, OrganizationForm, attach_errors
+from .forms import CHOICE_LIMIT, DissolveForm, MoveForm, OrganizationForm
 from .models import ALLOWED_CHILDREN, Organization, OrgType, Unit
 
-ORG_SORTS = {
-    "code": ("code",),
-    "-code": ("-code",),
-    "name": ("name", "code"),
-    "-name": ("-name", "-code"),
-    "type": ("org_type", "code"),
-    "-type": ("-org_type", "-code"),
-}
+ORG_SORTS = two_way_sorts(code=("code",), name=("name", "code"), type=("org_type", "code"))
 ORG_COLUMNS = [
     ("组织编码", lambda o: o.code),
     ("组织名称", lambda o: o.name),
@@ -43,32 +45,6 @@ ORG_COLUMNS = [
 MEMBERS_SHOWN = 20
 
 
-def require_model_access(user, model, action: str) -> None:
-    """Lists and exports: 403 for a user with no grant that lets them ``action`` any record of ``model``
-    (a plain 党员, the 三员)."""
-    if not can(user, action, model=model):
-        raise PermissionDenied("您没有访问该页面的权限。")
-
-
-def sort_of(request, sorts: dict, default: str) -> str:
-    value = request.GET.get("sort", default)
-    return value if value in sorts else default
-
-
-def sort_links(request, sorts: dict) -> tuple[str, dict]:
-    """The current sort and, per column, the query string that sorts by it (toggling the direction)."""
-    current = request.GET.get("sort", "")
-    params = request.GET.copy()
-    params.pop("page", None)
-    links = {}
-    for key in sorts:
-        if key.startswith("-"):
-            continue
-        params["sort"] = f"-{key}" if current == key else key
-        links[key] = params.urlencode()
-    return current, links
-
-
 def check_within(request, param: str, action: str) -> None:
     """A list filtered by a subtree (``?within=pk``) must name an organization the user may ``action``:
     asking for another branch's subtree is a 404, as it is on that branch's own page."""
@@ -81,9 +57,7 @@ def _filtered_orgs(request, action: str):
     check_within(request, "within", action)
     qs = Organization.objects.restrict(request.user, action).select_related("parent")
     fs = OrganizationFilter(request.GET, queryset=qs)
-    sort = sort_of(request, ORG_SORTS, "code")
-    result = fs.qs.order_by(*ORG_SORTS[sort]) if fs.is_valid() else None
-    return fs, result
+    return fs, sorted_result(request, fs, ORG_SORTS, "code")
 
 
 # ---- reading ----------------------------------------------------------------------------------------
@@ -113,21 +87,9 @@ def tree_children(request, pk: int):
 def org_list(request):
     require_model_access(request.user, Organization, Action.VIEW)
     fs, result = _filtered_orgs(request, Action.VIEW)
-    page, qs = paginate(request, result if result is not None else Organization.objects.none())
-    current, links = sort_links(request, ORG_SORTS)
-    return render(
-        request,
-        "orgs/list.html",
-        {
-            "filter": fs,
-            "page": page,
-            "qs": qs,
-            "sort": current,
-            "sort_links": links,
-            "can_export": can(request.user, Action.EXPORT, model=Organization),
-            "can_add": can(request.user, Action.ADD, model=Organization),
-        },
-    )
+    context = list_context(request, fs, result, model=Organization, sorts=ORG_SORTS)
+    context["can_add"] = can(request.user, Action.ADD, model=Organization)
+    return render(request, "orgs/list.html", context)
 
 
 @login_required
@@ -135,8 +97,7 @@ def org_export(request):
     require_model_access(request.user, Organization, Action.EXPORT)
     fs, result = _filtered_orgs(request, Action.EXPORT)
     if result is None:
-        messages.error(request, "筛选条件有误，请修改后再导出。")
-        return redirect(f"{reverse('orgs:list')}?{request.GET.urlencode()}")
+        return invalid_filter_redirect(request, "orgs:list")
     return xlsx_response(
         request=request,
         queryset=result,
@@ -189,10 +150,11 @@ def detail(request, pk: int):
 # ---- writing ----------------------------------------------------------------------------------------
 
 
-def _org_form_data(form) -> dict:
-    data = dict(form.cleaned_data)
-    data["sort_order"] = data.get("sort_order") or 0
-    return data
+def form_page(request, form, *, title: str, cancel_url: str, **extra):
+    """The plain form page of the organization and unit writes."""
+    return render(
+        request, "orgs/form.html", {"form": form, "title": title, "cancel_url": cancel_url, **extra}
+    )
 
 
 @login_required
@@ -212,23 +174,20 @@ def create(request):
     else:
         require_model_access(user, Organization, Action.ADD)
     form = OrganizationForm(request.POST or None, user=user, parent=parent, choose_parent=parent is None)
-    if request.method == "POST" and form.is_valid():
-        data = _org_form_data(form)
-        try:
-            org = services.organization_create(actor=user, parent=data.pop("parent", parent), **data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"已设立“{org.name}”。")
-            return redirect("orgs:detail", pk=org.pk)
-    return render(
+    done = form_write(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"新增下级组织：{parent.name}" if parent else "新增党组织",
-            "cancel_url": reverse("orgs:detail", args=[parent.pk]) if parent else reverse("orgs:list"),
-        },
+        form,
+        lambda data: services.organization_create(actor=user, parent=data.pop("parent", parent), **data),
+        message=lambda org: f"已设立“{org.name}”。",
+        success_url=lambda org: reverse("orgs:detail", args=[org.pk]),
+    )
+    if done is not None:
+        return done
+    return form_page(
+        request,
+        form,
+        title=f"新增下级组织：{parent.name}" if parent else "新增党组织",
+        cancel_url=reverse("orgs:detail", args=[parent.pk]) if parent else reverse("orgs:list"),
     )
 
 
@@ -241,18 +200,17 @@ def edit(request, pk: int):
         return redirect("orgs:detail", pk=org.pk)
     initial = {f: getattr(org, f) for f in services.EDITABLE_FIELDS}
     form = OrganizationForm(request.POST or None, initial=initial, user=user, parent=org.parent, org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_update(actor=user, org=org, **_org_form_data(form))
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("orgs:detail", pk=org.pk)
-    return render(
+    done = form_write(
         request,
-        "orgs/form.html",
-        {"form": form, "title": f"修改：{org.name}", "cancel_url": reverse("orgs:detail", args=[org.pk])},
+        form,
+        lambda data: services.organization_update(actor=user, org=org, **data),
+        message="已保存。",
+        success_url=reverse("orgs:detail", args=[org.pk]),
+    )
+    if done is not None:
+        return done
+    return form_page(
+        request, form, title=f"修改：{org.name}", cancel_url=reverse("orgs:detail", args=[org.pk])
     )
 
 
@@ -273,7 +231,7 @@ def move(request, pk: int):
         try:
             services.organization_move(actor=user, org=org, new_parent=new_parent)
         except ValidationError as exc:
-            attach_errors(form, exc, aliases={"parent": "new_parent", "org_type": "new_parent"})
+            attach_service_error(form, exc, aliases={"parent": "new_parent", "org_type": "new_parent"})
         else:
             messages.success(request, f"已将“{org.name}”及其下级组织调整到“{new_parent.name}”之下。")
             return redirect("orgs:detail", pk=org.pk)
@@ -290,14 +248,15 @@ def dissolve(request, pk: int):
         messages.info(request, "该组织已撤销。")
         return redirect("orgs:detail", pk=org.pk)
     form = DissolveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.organization_dissolve(actor=user, org=org, on=form.cleaned_data["on"])
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"已撤销“{org.name}”。")
-            return redirect("orgs:detail", pk=org.pk)
+    done = form_write(
+        request,
+        form,
+        lambda data: services.organization_dissolve(actor=user, org=org, on=data["on"]),
+        message=f"已撤销“{org.name}”。",
+        success_url=reverse("orgs:detail", args=[org.pk]),
+    )
+    if done is not None:
+        return done
     return render(request, "orgs/dissolve.html", {"org": org, "form": form})
 
 

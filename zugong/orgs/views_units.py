@@ -1,11 +1,11 @@
 """Unit and leadership-team pages: list, export, unit page with its teams and positions, and the forms
-that create and edit units, teams and positions (all writes through ``services``)."""
+that create and edit units, teams and positions (all writes through ``services_units``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -14,23 +14,23 @@ from django.urls import reverse
 from zugong.core.exports import xlsx_response
 from zugong.core.roles import Action
 from zugong.core.scope import can, get_object_for_user
-from zugong.core.views_helpers import paginate
+from zugong.core.views_helpers import (
+    form_write,
+    invalid_filter_redirect,
+    list_context,
+    require_model_access,
+    sorted_result,
+    two_way_sorts,
+)
 from zugong.people.choices import Rank
 
-from . import services
+from . import services_units
 from .filters import UnitFilter
-from .forms import PositionForm, TeamForm, UnitForm, attach_errors
+from .forms import PositionForm, TeamForm, UnitForm
 from .models import LeadershipTeam, Organization, OrgStatus, TeamPosition, Unit
-from .views import check_within, require_model_access, sort_links, sort_of
+from .views import check_within, form_page
 
-UNIT_SORTS = {
-    "code": ("code",),
-    "-code": ("-code",),
-    "name": ("name", "code"),
-    "-name": ("-name", "-code"),
-    "kind": ("kind", "code"),
-    "-kind": ("-kind", "-code"),
-}
+UNIT_SORTS = two_way_sorts(code=("code",), name=("name", "code"), kind=("kind", "code"))
 UNIT_COLUMNS = [
     ("单位编码", lambda u: u.code),
     ("单位名称", lambda u: u.name),
@@ -50,29 +50,16 @@ def _filtered_units(request, action: str):
         org = Organization.objects.restrict(request.user, action).get(pk=int(raw))
         qs = qs.filter(organization__path__startswith=org.path)
     fs = UnitFilter(request.GET, queryset=qs)
-    sort = sort_of(request, UNIT_SORTS, "code")
-    return fs, (fs.qs.order_by(*UNIT_SORTS[sort]) if fs.is_valid() else None)
+    return fs, sorted_result(request, fs, UNIT_SORTS, "code")
 
 
 @login_required
 def unit_list(request):
     require_model_access(request.user, Unit, Action.VIEW)
     fs, result = _filtered_units(request, Action.VIEW)
-    page, qs = paginate(request, result if result is not None else Unit.objects.none())
-    current, links = sort_links(request, UNIT_SORTS)
-    return render(
-        request,
-        "orgs/unit_list.html",
-        {
-            "filter": fs,
-            "page": page,
-            "qs": qs,
-            "sort": current,
-            "sort_links": links,
-            "can_export": can(request.user, Action.EXPORT, model=Unit),
-            "can_add": can(request.user, Action.ADD, model=Unit),
-        },
-    )
+    context = list_context(request, fs, result, model=Unit, sorts=UNIT_SORTS)
+    context["can_add"] = can(request.user, Action.ADD, model=Unit)
+    return render(request, "orgs/unit_list.html", context)
 
 
 @login_required
@@ -80,8 +67,7 @@ def unit_export(request):
     require_model_access(request.user, Unit, Action.EXPORT)
     fs, result = _filtered_units(request, Action.EXPORT)
     if result is None:
-        messages.error(request, "筛选条件有误，请修改后再导出。")
-        return redirect(f"{reverse('orgs:unit_list')}?{request.GET.urlencode()}")
+        return invalid_filter_redirect(request, "orgs:unit_list")
     return xlsx_response(
         request=request, queryset=result, filename="单位", title="单位", columns=UNIT_COLUMNS, what="units"
     )
@@ -125,8 +111,7 @@ def _active_orgs(user, action: str):
 @login_required
 def unit_create(request):
     user = request.user
-    if not can(user, Action.ADD, model=Unit):
-        raise PermissionDenied("您没有新增单位的权限。")
+    require_model_access(user, Unit, Action.ADD, "您没有新增单位的权限。")
     initial = {}
     raw = request.GET.get("org", "")
     if raw.isdigit():
@@ -137,19 +122,26 @@ def unit_create(request):
         orgs=_active_orgs(user, Action.ADD),
         current=initial.get("organization"),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"已新增单位“{unit.name}”。")
-            return redirect("orgs:unit_detail", pk=unit.pk)
-    return render(
+    done = form_write(
         request,
-        "orgs/form.html",
-        {"form": form, "title": "新增单位", "cancel_url": reverse("orgs:unit_list")},
+        form,
+        lambda data: services_units.unit_create(actor=user, **data),
+        message=lambda unit: f"已新增单位“{unit.name}”。",
+        success_url=lambda unit: reverse("orgs:unit_detail", args=[unit.pk]),
     )
+    if done is not None:
+        return done
+    return form_page(request, form, title="新增单位", cancel_url=reverse("orgs:unit_list"))
+
+
+def _unit_page_form(request, form, write, *, unit_id: int, message: str, title: str, **extra):
+    """The unit's own edit form and those of its teams and positions: saving or cancelling goes back to
+    the unit's page."""
+    unit_url = reverse("orgs:unit_detail", args=[unit_id])
+    done = form_write(request, form, write, message=message, success_url=unit_url)
+    if done is not None:
+        return done
+    return form_page(request, form, title=title, cancel_url=unit_url, **extra)
 
 
 @login_required
@@ -157,24 +149,14 @@ def unit_edit(request, pk: int):
     user = request.user
     unit = get_object_for_user(user, Unit, Action.CHANGE, pk=pk)
     orgs = _active_orgs(user, Action.CHANGE) | Organization.objects.filter(pk=unit.organization_id)
-    initial = {f: getattr(unit, f) for f in services.UNIT_FIELDS}
-    form = UnitForm(request.POST or None, initial=initial, orgs=orgs, current=unit.organization)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_update(actor=user, unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("orgs:unit_detail", pk=unit.pk)
-    return render(
+    initial = {f: getattr(unit, f) for f in services_units.UNIT_FIELDS}
+    return _unit_page_form(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"修改单位：{unit.name}",
-            "cancel_url": reverse("orgs:unit_detail", args=[unit.pk]),
-        },
+        UnitForm(request.POST or None, initial=initial, orgs=orgs, current=unit.organization),
+        lambda data: services_units.unit_update(actor=user, unit=unit, **data),
+        unit_id=unit.pk,
+        message="已保存。",
+        title=f"修改单位：{unit.name}",
     )
 
 
@@ -182,23 +164,13 @@ def unit_edit(request, pk: int):
 def team_create(request, unit_pk: int):
     user = request.user
     unit = get_object_for_user(user, Unit, Action.ADD, pk=unit_pk)
-    form = TeamForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_create(actor=user, unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已新增领导班子。")
-            return redirect("orgs:unit_detail", pk=unit.pk)
-    return render(
+    return _unit_page_form(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"新增领导班子：{unit.name}",
-            "cancel_url": reverse("orgs:unit_detail", args=[unit.pk]),
-        },
+        TeamForm(request.POST or None),
+        lambda data: services_units.team_create(actor=user, unit=unit, **data),
+        unit_id=unit.pk,
+        message="已新增领导班子。",
+        title=f"新增领导班子：{unit.name}",
     )
 
 
@@ -206,54 +178,28 @@ def team_create(request, unit_pk: int):
 def team_edit(request, pk: int):
     user = request.user
     team = get_object_for_user(user, LeadershipTeam, Action.CHANGE, pk=pk)
-    initial = {f: getattr(team, f) for f in services.TEAM_FIELDS}
-    form = TeamForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.team_update(actor=user, team=team, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("orgs:unit_detail", pk=team.unit_id)
-    return render(
+    initial = {f: getattr(team, f) for f in services_units.TEAM_FIELDS}
+    return _unit_page_form(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"修改领导班子：{team.name}",
-            "cancel_url": reverse("orgs:unit_detail", args=[team.unit_id]),
-        },
+        TeamForm(request.POST or None, initial=initial),
+        lambda data: services_units.team_update(actor=user, team=team, **data),
+        unit_id=team.unit_id,
+        message="已保存。",
+        title=f"修改领导班子：{team.name}",
     )
-
-
-def _position_data(form) -> dict:
-    data = dict(form.cleaned_data)
-    data["sort_order"] = data.get("sort_order") or 0
-    return data
 
 
 @login_required
 def position_create(request, team_pk: int):
     user = request.user
     team = get_object_for_user(user, LeadershipTeam, Action.ADD, pk=team_pk)
-    form = PositionForm(request.POST or None, user=user, unit=team.unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.position_create(actor=user, team=team, **_position_data(form))
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已新增职位。")
-            return redirect("orgs:unit_detail", pk=team.unit_id)
-    return render(
+    return _unit_page_form(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"新增职位：{team.name}",
-            "cancel_url": reverse("orgs:unit_detail", args=[team.unit_id]),
-        },
+        PositionForm(request.POST or None, user=user, unit=team.unit),
+        lambda data: services_units.position_create(actor=user, team=team, **data),
+        unit_id=team.unit_id,
+        message="已新增职位。",
+        title=f"新增职位：{team.name}",
     )
 
 
@@ -262,28 +208,18 @@ def position_edit(request, pk: int):
     user = request.user
     position = get_object_for_user(user, TeamPosition, Action.CHANGE, pk=pk)
     team = position.team
-    initial = {f: getattr(position, f) for f in services.POSITION_FIELDS}
-    form = PositionForm(
-        request.POST or None, initial=initial, user=user, unit=team.unit, current=position.person
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.position_update(actor=user, position=position, **_position_data(form))
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("orgs:unit_detail", pk=team.unit_id)
-    return render(
+    initial = {f: getattr(position, f) for f in services_units.POSITION_FIELDS}
+    return _unit_page_form(
         request,
-        "orgs/form.html",
-        {
-            "form": form,
-            "title": f"修改职位：{team.name} {position.title}",
-            "cancel_url": reverse("orgs:unit_detail", args=[team.unit_id]),
-            "delete_url": reverse("orgs:position_delete", args=[position.pk]),
-            "delete_confirm": f"确定要从班子中移除职位“{position.title}”吗？（记录将归档保留）",
-        },
+        PositionForm(
+            request.POST or None, initial=initial, user=user, unit=team.unit, current=position.person
+        ),
+        lambda data: services_units.position_update(actor=user, position=position, **data),
+        unit_id=team.unit_id,
+        message="已保存。",
+        title=f"修改职位：{team.name} {position.title}",
+        delete_url=reverse("orgs:position_delete", args=[position.pk]),
+        delete_confirm=f"确定要从班子中移除职位“{position.title}”吗？（记录将归档保留）",
     )
 
 
@@ -295,7 +231,7 @@ def position_delete(request, pk: int):
         return HttpResponseNotAllowed(["POST"])
     unit_id = position.team.unit_id
     try:
-        services.position_delete(actor=user, position=position)
+        services_units.position_delete(actor=user, position=position)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from zugong.core import idnumber
+from zugong.core.forms import BootstrapMixin, DateInput
 
 from . import selectors
 from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank
@@ -18,49 +19,7 @@ PHONE = re.compile(r"^[0-9+\-]{7,20}$")
 ORG_INVALID = "所选党组织不在您的授权范围内，或不能接收党员。"
 
 
-class StyledMixin:
-    """Bootstrap classes on every widget, so templates render ``{{ field }}`` as is."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            widget = self.fields[name].widget if name in self.fields else None
-            if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
-                widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_error(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
-    """Show a service's refusal on the form: field errors on their fields, the rest above the form."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or "您没有执行此操作的权限。")
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-class PersonForm(StyledMixin, forms.Form):
+class PersonForm(BootstrapMixin, forms.Form):
     """新增/修改人员. Sex and birth date are derived from the ID number, never typed. On edit, the ID
     number and phone are left blank (they are shown masked) and change only when typed again."""
 
@@ -156,13 +115,13 @@ class PersonForm(StyledMixin, forms.Form):
         return kwargs
 
 
-class MembershipForm(StyledMixin, forms.Form):
+class MembershipForm(BootstrapMixin, forms.Form):
     status = forms.ChoiceField(label="党员类别", choices=MembershipStatus.choices)
     join_date = forms.DateField(
-        label="入党日期", widget=date_input(), error_messages={"required": "请填写入党日期。"}
+        label="入党日期", widget=DateInput, error_messages={"required": "请填写入党日期。"}
     )
     confirmation_date = forms.DateField(
-        label="转正日期", required=False, widget=date_input(), help_text="预备党员不填。"
+        label="转正日期", required=False, widget=DateInput, help_text="预备党员不填。"
     )
 
     def __init__(self, *args, person: Person, **kwargs):
@@ -179,12 +138,12 @@ class MembershipForm(StyledMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CadreRecordForm(StyledMixin, forms.Form):
+class CadreRecordForm(BootstrapMixin, forms.Form):
     is_district_managed = forms.BooleanField(label="区管干部", required=False, initial=True)
     rank = forms.ChoiceField(label="职级", choices=Rank.choices)
     post = forms.CharField(label="现任职务", max_length=100, error_messages={"required": "请填写现任职务。"})
-    appointed_on = forms.DateField(label="任职日期", required=False, widget=date_input())
-    rank_since = forms.DateField(label="任现职级日期", required=False, widget=date_input())
+    appointed_on = forms.DateField(label="任职日期", required=False, widget=DateInput)
+    rank_since = forms.DateField(label="任现职级日期", required=False, widget=DateInput)
 
     def __init__(self, *args, person: Person, **kwargs):
         try:
@@ -210,7 +169,7 @@ class CadreRecordForm(StyledMixin, forms.Form):
         return data
 
 
-class TransferForm(StyledMixin, forms.Form):
+class TransferForm(BootstrapMixin, forms.Form):
     """组织关系转接: the target may be any active member-holding organization of the district."""
 
     to_org = forms.ModelChoiceField(
@@ -223,7 +182,7 @@ class TransferForm(StyledMixin, forms.Form):
         },
     )
     transfer_date = forms.DateField(
-        label="转接日期", widget=date_input(), error_messages={"required": "请填写转接日期。"}
+        label="转接日期", widget=DateInput, error_messages={"required": "请填写转接日期。"}
     )
     reason = forms.CharField(
         label="转接原因", max_length=200, error_messages={"required": "请填写转接原因。"}
@@ -241,7 +200,7 @@ class TransferForm(StyledMixin, forms.Form):
         return day
 
 
-class ArchiveForm(StyledMixin, forms.Form):
+class ArchiveForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(
         label="归档原因",
         max_length=200,

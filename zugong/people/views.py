@@ -7,29 +7,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from zugong.core.exports import xlsx_response
+from zugong.core.forms import attach_service_error
 from zugong.core.roles import Action
 from zugong.core.scope import can, get_object_for_user
-from zugong.core.views_helpers import htmx_partial, paginate
+from zugong.core.views_helpers import form_write, htmx_partial, list_context, require_model_access
 from zugong.orgs.models import Organization
 
 from . import selectors, services
-from .forms import ArchiveForm, CadreRecordForm, MembershipForm, PersonForm, TransferForm, add_service_error
+from .forms import ArchiveForm, CadreRecordForm, MembershipForm, PersonForm, TransferForm
 from .models import Person, Transfer
 
 SERVICE_ERRORS = (ValidationError, PermissionDenied)
 
 
-def _partial(request) -> bool:
-    # A history restore asks with HX-Request too, but wants the whole page back.
-    return htmx_partial(request) and request.headers.get("HX-History-Restore-Request") != "true"
-
-
 def _list_response(request, full_template, partial_template, context):
-    response = render(request, partial_template if _partial(request) else full_template, context)
+    response = render(request, partial_template if htmx_partial(request) else full_template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -46,30 +43,25 @@ def _posted(request):
 def person_list(request):
     user = request.user
     filterset = selectors.person_filter(request, Action.VIEW)
-    page, qs = paginate(request, filterset.qs)
+    context = list_context(request, filterset, filterset.qs, model=Person)
     filterset.form.is_valid()  # cleaned_data holds the valid values even when another one is bad
     org_id = filterset.form.cleaned_data.get("org")
     selected_org = (
         Organization.objects.restrict(user, Action.VIEW).filter(pk=int(org_id)).first() if org_id else None
     )
-    context = {
-        "filter": filterset,
-        "form": filterset.form,
-        "page": page,
-        "qs": qs,
-        "selected_org": selected_org,
-        "can_add": can(user, Action.ADD, model=Person),
-        "can_export": can(user, Action.EXPORT, model=Person),
-        "oob": _partial(request),
-    }
+    context.update(
+        form=filterset.form,
+        selected_org=selected_org,
+        can_add=can(user, Action.ADD, model=Person),
+        oob=htmx_partial(request),
+    )
     return _list_response(request, "people/list.html", "people/_table.html", context)
 
 
 @login_required
 @require_safe
 def person_export(request):
-    if not can(request.user, Action.EXPORT, model=Person):
-        raise PermissionDenied("您没有导出人员名单的权限。")
+    require_model_access(request.user, Person, Action.EXPORT, "您没有导出人员名单的权限。")
     filterset = selectors.person_filter(request, Action.EXPORT)
     return xlsx_response(
         request=request,
@@ -85,22 +77,15 @@ def person_export(request):
 @require_safe
 def transfer_list(request):
     filterset = selectors.transfer_filter(request, Action.VIEW)
-    page, qs = paginate(request, filterset.qs)
-    context = {
-        "filter": filterset,
-        "form": filterset.form,
-        "page": page,
-        "qs": qs,
-        "can_export": can(request.user, Action.EXPORT, model=Transfer),
-    }
+    context = list_context(request, filterset, filterset.qs, model=Transfer)
+    context["form"] = filterset.form
     return _list_response(request, "people/transfers.html", "people/_transfers_table.html", context)
 
 
 @login_required
 @require_safe
 def transfer_export(request):
-    if not can(request.user, Action.EXPORT, model=Transfer):
-        raise PermissionDenied("您没有导出转接记录的权限。")
+    require_model_access(request.user, Transfer, Action.EXPORT, "您没有导出转接记录的权限。")
     filterset = selectors.transfer_filter(request, Action.EXPORT)
     return xlsx_response(
         request=request,
@@ -169,8 +154,7 @@ def person_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     user = request.user
-    if not can(user, Action.ADD, model=Person):
-        raise PermissionDenied("您没有新增人员的权限。")
+    require_model_access(user, Person, Action.ADD, "您没有新增人员的权限。")
     orgs = selectors.member_orgs(user, Action.ADD)
     initial = {}
     wanted = request.GET.get("org", "")
@@ -181,14 +165,16 @@ def person_create(request):
     if chosen is not None:
         initial["org"] = chosen.pk
     form = PersonForm(_posted(request), user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=user, **form.service_kwargs())
-        except SERVICE_ERRORS as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增人员：{person.name}。")
-            return redirect("people:detail", pk=person.pk)
+    done = form_write(
+        request,
+        form,
+        lambda _: services.person_create(actor=user, **form.service_kwargs()),
+        message=lambda person: f"已新增人员：{person.name}。",
+        success_url=lambda person: reverse("people:detail", args=[person.pk]),
+        refusals=SERVICE_ERRORS,
+    )
+    if done is not None:
+        return done
     if form.is_bound:
         chosen = form.cleaned_data.get("org")
     context = {"form": form, "chosen_org": chosen, "title": "新增人员"}
@@ -201,14 +187,16 @@ def person_edit(request, pk: int):
     user = request.user
     person = get_object_for_user(user, Person, Action.CHANGE, pk=pk)
     form = PersonForm(_posted(request), user=user, person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_update(actor=user, person=person, **form.service_kwargs())
-        except SERVICE_ERRORS as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已保存 {person.name} 的基本信息。")
-            return redirect("people:detail", pk=person.pk)
+    done = form_write(
+        request,
+        form,
+        lambda _: services.person_update(actor=user, person=person, **form.service_kwargs()),
+        message=lambda saved: f"已保存 {saved.name} 的基本信息。",
+        success_url=reverse("people:detail", args=[person.pk]),
+        refusals=SERVICE_ERRORS,
+    )
+    if done is not None:
+        return done
     context = {"form": form, "person": person, "title": f"修改基本信息：{person.name}"}
     return render(request, "people/person_form.html", context)
 
@@ -218,14 +206,16 @@ def _simple_edit(request, pk, form_class, write, title, done):
     user = request.user
     person = get_object_for_user(user, Person, Action.CHANGE, pk=pk)
     form = form_class(_posted(request), person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            write(actor=user, person=person, **form.cleaned_data)
-        except SERVICE_ERRORS as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, done.format(name=person.name))
-            return redirect("people:detail", pk=person.pk)
+    response = form_write(
+        request,
+        form,
+        lambda data: write(actor=user, person=person, **data),
+        message=done.format(name=person.name),
+        success_url=reverse("people:detail", args=[person.pk]),
+        refusals=SERVICE_ERRORS,
+    )
+    if response is not None:
+        return response
     return render(
         request,
         "people/simple_form.html",
@@ -270,7 +260,7 @@ def person_transfer(request, pk: int):
         try:
             transfer = services.person_transfer(actor=user, person=person, **form.cleaned_data)
         except SERVICE_ERRORS as exc:
-            add_service_error(form, exc)
+            attach_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -294,14 +284,16 @@ def person_archive(request, pk: int):
         messages.info(request, f"{person.name} 已归档。")
         return redirect("people:detail", pk=person.pk)
     form = ArchiveForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_archive(actor=user, person=person, reason=form.cleaned_data["reason"])
-        except SERVICE_ERRORS as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已将 {person.name} 归档。")
-            return redirect("people:detail", pk=person.pk)
+    done = form_write(
+        request,
+        form,
+        lambda data: services.person_archive(actor=user, person=person, reason=data["reason"]),
+        message=f"已将 {person.name} 归档。",
+        success_url=reverse("people:detail", args=[person.pk]),
+        refusals=SERVICE_ERRORS,
+    )
+    if done is not None:
+        return done
     return render(request, "people/archive.html", {"form": form, "person": person})
 
 

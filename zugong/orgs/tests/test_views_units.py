@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from zugong.core.models import AuditEvent
 from zugong.core.testing import PersonaTestCase
-from zugong.orgs import services
+from zugong.orgs import services_units
 from zugong.orgs.models import LeadershipTeam, TeamPosition, Unit, UnitKind
 from zugong.people.choices import Rank
 
@@ -133,21 +133,25 @@ class UnitServicesTest(PersonaTestCase):
     def test_it_keeps_a_unit_inside_the_writers_scope(self):
         p = self.p
         with pytest.raises(ValidationError):
-            services.unit_update(actor=p.committee_secretary, unit=p.unit, organization=p.other_committee)
+            services_units.unit_update(
+                actor=p.committee_secretary, unit=p.unit, organization=p.other_committee
+            )
         p.unit.refresh_from_db()
         self.assertEqual(p.unit.organization, p.committee)
 
     def test_it_refuses_a_duplicate_team_name(self):
         with pytest.raises(ValidationError) as e:
-            services.team_create(actor=self.p.org_admin, unit=self.p.unit, name="东城街道领导班子")
+            services_units.team_create(actor=self.p.org_admin, unit=self.p.unit, name="东城街道领导班子")
         self.assertIn("已有名为", str(e.value))
 
     def test_it_refuses_an_unknown_rank(self):
         with pytest.raises(ValidationError):
-            services.position_create(actor=self.p.org_admin, team=self.p.team, title="主任", rank="boss")
+            services_units.position_create(
+                actor=self.p.org_admin, team=self.p.team, title="主任", rank="boss"
+            )
 
     def test_it_creates_a_unit_with_audit(self):
-        unit = services.unit_create(
+        unit = services_units.unit_create(
             actor=self.p.branch_secretary,
             organization=self.p.branch,
             name="东城社区居委会",
