@@ -75,6 +75,8 @@ def build_personas() -> SimpleNamespace:
         )
         x.save()
         if status:
+            x.party_status = status
+            x.save(update_fields=["party_status"])
             Membership.objects.create(
                 person=x,
                 status=status,
@@ -90,6 +92,8 @@ def build_personas() -> SimpleNamespace:
     )
     p.dave = person("赵立新", p.other_branch, unit=p.other_unit)
     p.cadre = person("陈志刚", p.sibling_branch, unit=p.unit, post="街道党工委书记", rank=Rank.COUNTY_DEPUTY)
+    p.cadre.is_district_cadre = True
+    p.cadre.save(update_fields=["is_district_cadre"])
     CadreRecord.objects.create(
         person=p.cadre, rank=Rank.COUNTY_DEPUTY, post="街道党工委书记", appointed_on=dt.date(2021, 3, 1)
     )

@@ -14,9 +14,9 @@ from .models import ALLOWED_CHILDREN, Organization, OrgStatus, OrgType
 
 PEOPLE_COUNTS = {
     "total": Count("id"),
-    "full": Count("id", filter=Q(membership__status=MembershipStatus.FULL)),
-    "probationary": Count("id", filter=Q(membership__status=MembershipStatus.PROBATIONARY)),
-    "cadres": Count("id", filter=Q(cadre__is_district_managed=True)),
+    "full": Count("id", filter=Q(party_status=MembershipStatus.FULL)),
+    "probationary": Count("id", filter=Q(party_status=MembershipStatus.PROBATIONARY)),
+    "cadres": Count("id", filter=Q(is_district_cadre=True)),
 }
 
 

@@ -7,6 +7,8 @@ from zugong.core.strokes import name_key
 
 from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank, Sex, TransferKind
 
+PARTY_STATUS_CHOICES = [("", "非党员"), *MembershipStatus.choices]
+
 
 class Person(ArchivableModel):
     """A person on the roster: a party member, a cadre, or both. ``org`` is the party organization the
@@ -17,13 +19,12 @@ class Person(ArchivableModel):
     scope_self = "pk"
 
     name = models.CharField("姓名", max_length=40)
-    name_stroke_key = models.CharField(
-        "姓氏笔画排序键", max_length=140, db_index=True, editable=False, default=""
-    )
+    # Covered by the (name_stroke_key, id) index below; no index of its own.
+    name_stroke_key = models.CharField("姓氏笔画排序键", max_length=140, editable=False, default="")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES, default="汉族")
     id_number = models.CharField("公民身份号码", max_length=18, unique=True)
-    id_tail = models.CharField("身份号码后四位", max_length=4, db_index=True, editable=False, default="")
+    id_tail = models.CharField("身份号码后四位", max_length=4, editable=False, default="")
     birth_date = models.DateField("出生日期", db_index=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
@@ -41,6 +42,12 @@ class Person(ArchivableModel):
         "orgs.Organization", verbose_name="所在党组织", on_delete=models.PROTECT, related_name="people"
     )
     org_path = models.CharField("组织路径", max_length=255, db_index=True, editable=False, default="")
+    # Copies kept in step by the membership and cadre services (as org_path is by transfers), so that
+    # the counts of a subtree read one table: 140 ms → 15 ms for a 党工委 of 43,000 people.
+    party_status = models.CharField(
+        "党员类别", max_length=16, choices=PARTY_STATUS_CHOICES, blank=True, default="", editable=False
+    )
+    is_district_cadre = models.BooleanField("区管干部", default=False, editable=False)
 
     class Meta:
         verbose_name = "人员"
@@ -48,7 +55,16 @@ class Person(ArchivableModel):
         ordering = ["name_stroke_key", "id"]
         indexes = [
             models.Index(fields=["name_stroke_key", "id"], name="person_stroke_id"),
-            models.Index(fields=["org_path", "name_stroke_key", "id"], name="person_scope_stroke"),
+            models.Index(fields=["id_tail"], name="person_id_tail"),
+            # PostgreSQL: the scope's prefix test over the people on the roll, index-only for the counts.
+            # (SQLite has no covering indexes and skips this one; it uses the org_path index.)
+            models.Index(
+                fields=["org_path"],
+                opclasses=["varchar_pattern_ops"],
+                include=["party_status", "is_district_cadre"],
+                condition=models.Q(archived_at__isnull=True),
+                name="person_scope_on_roll",
+            ),
         ]
 
     def __str__(self):

@@ -137,6 +137,8 @@ def membership_set(
         confirmation_date,
     )
     membership.save()
+    person.party_status = status
+    person.save(update_fields=["party_status", "updated_at"])
     audit.record_change(
         actor=actor,
         kind=AuditEvent.Kind.UPDATE if before else AuditEvent.Kind.CREATE,
@@ -168,9 +170,8 @@ def cadre_record_set(
     record.appointed_on, record.rank_since = appointed_on, rank_since
     record.full_clean(exclude=["person"])
     record.save()
-    if person.rank != rank or person.post != post:
-        person.rank, person.post = rank, post
-        person.save(update_fields=["rank", "post", "updated_at"])
+    person.rank, person.post, person.is_district_cadre = rank, post, is_district_managed
+    person.save(update_fields=["rank", "post", "is_district_cadre", "updated_at"])
     audit.record_change(
         actor=actor,
         kind=AuditEvent.Kind.UPDATE if before else AuditEvent.Kind.CREATE,

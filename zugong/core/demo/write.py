@@ -106,7 +106,8 @@ def write_structure(plan: DemoPlan, use_copy: bool, now: dt.datetime) -> None:
 def write_people(plan: DemoPlan, today: dt.date, use_copy: bool, now: dt.datetime, log) -> dict[str, int]:
     people = Writer(Person, ["id", "created_at", "updated_at", "archived_at", "archived_reason", "name",
                              "name_stroke_key", "sex", "ethnicity", "id_number", "id_tail", "birth_date", "phone",
-                             "education", "unit_id", "post", "rank", "org_id", "org_path"], use_copy)  # fmt: skip
+                             "education", "unit_id", "post", "rank", "org_id", "org_path", "party_status",
+                             "is_district_cadre"], use_copy)  # fmt: skip
     members = Writer(Membership, ["id", "created_at", "updated_at", "person_id", "status", "join_date",
                                   "confirmation_date"], use_copy)  # fmt: skip
     cadres = Writer(CadreRecord, ["id", "created_at", "updated_at", "person_id", "is_district_managed", "rank",
@@ -117,7 +118,7 @@ def write_people(plan: DemoPlan, today: dt.date, use_copy: bool, now: dt.datetim
         archived_at = now - dt.timedelta(days=p.archived_days_ago) if p.archived_days_ago else None
         people.add((p.id, now, now, archived_at, p.archived_reason, p.name, p.stroke_key, p.sex, p.ethnicity,
                     p.id_number, p.id_number[-4:], p.birth_date, p.phone, p.education, branch.unit.id, p.post, p.rank,
-                    branch.org.id, branch.org.path))  # fmt: skip
+                    branch.org.id, branch.org.path, p.status or "", bool(p.appointed_on)))  # fmt: skip
         if p.status:
             members.add((membership_id, now, now, p.id, p.status, p.join_date, p.confirmation_date))
             membership_id += 1

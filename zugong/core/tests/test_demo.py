@@ -131,6 +131,14 @@ class DemoDistrictTest(TestCase):
         self.assertEqual(set(cadres.values_list("person_id", flat=True)), held)
         self.assertTrue(Membership.objects.filter(person__in=held).count() == len(held))
 
+    def test_it_keeps_the_copied_membership_and_cadre_flags_in_step(self):
+        rows = Person.objects.values_list(
+            "party_status", "membership__status", "is_district_cadre", "cadre__is_district_managed"
+        )
+        for party_status, membership_status, is_cadre, managed in rows:
+            self.assertEqual(party_status, membership_status or "")
+            self.assertEqual(is_cadre, bool(managed))
+
     def test_it_names_a_secretary_for_every_committee_and_branch(self):
         self.assertFalse(
             Organization.objects.exclude(org_type="group").filter(secretary__isnull=True).exists()
