@@ -2,10 +2,11 @@
 the OpenAPI schema and its Swagger UI (assets served locally from drf-spectacular-sidecar)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from zugong.accounts.api import MeView, TokenLoginView
+from zugong.auditlog.api import AuditEventViewSet
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
 
@@ -16,11 +17,12 @@ router.register("units", UnitViewSet, basename="api-unit")
 router.register("leadership-teams", LeadershipTeamViewSet, basename="api-leadership-team")
 router.register("people", PersonViewSet, basename="api-person")
 router.register("transfers", TransferViewSet, basename="api-transfer")
+router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
 ]

@@ -64,16 +64,20 @@ INSTALLED_APPS = [
     "zugong.orgs",
     "zugong.people",
     "zugong.accounts",
+    "zugong.auditlog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "zugong.accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zugong.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "zugong.core.middleware.RequestContextMiddleware",
@@ -110,6 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["zugong.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -119,7 +124,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "zugong.accounts.validators.ComplexityValidator",
+        "OPTIONS": {"min_length": 8, "min_classes": 3},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -136,17 +144,42 @@ STATICFILES_DIRS = [BASE_DIR / "zugong" / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("ZUGONG_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
+# Login security (等保 2.0 三级): lockout after repeated failures, 30 minutes' idle timeout.
+ZUGONG_LOCKOUT_FAILURES = env_int("ZUGONG_LOCKOUT_FAILURES", 5)
+ZUGONG_LOCKOUT_WINDOW_MINUTES = env_int("ZUGONG_LOCKOUT_WINDOW_MINUTES", 15)
+SESSION_COOKIE_AGE = env_int("ZUGONG_IDLE_TIMEOUT_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the expiry on: an idle, not an absolute, timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # pages pass the token in hx-headers and forms, never read from the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("ZUGONG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Everything is served from this machine (政务内网): no inline script or style, no other origin.
+# img-src allows data: for the small SVG icons inside Bootstrap's own stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "font-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "zugong.accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -173,6 +206,8 @@ SPECTACULAR_SETTINGS = {
 
 # The demo district's root organization code; the root grant covers the whole district.
 ZUGONG_PAGE_SIZE = env_int("ZUGONG_PAGE_SIZE", 50)
+# Audit rows are kept at least 180 days (网络安全法 第二十一条: logs kept no less than six months).
+ZUGONG_AUDIT_RETENTION_DAYS = env_int("ZUGONG_AUDIT_RETENTION_DAYS", 180)
 
 LOGGING = {
     "version": 1,

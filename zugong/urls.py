@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from zugong.accounts.views import admin_login
+
 urlpatterns = [
     path("", include("zugong.core.urls")),
     path("accounts/", include("zugong.accounts.urls")),
     path("orgs/", include("zugong.orgs.urls")),
     path("people/", include("zugong.people.urls")),
+    path("audit/", include("zugong.auditlog.urls")),
     path("api/", include("zugong.api_urls")),
+    # Before the admin's own login form, which would skip the dynamic code.
+    path("admin/login/", admin_login, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from zugong.core.admin import SysadminReadOnlyAdmin, is_sysadmin
 
-from .models import RoleGrant, User
+from .models import RoleGrant, TOTPDevice, User
 
 
 @admin.register(User)
@@ -37,6 +37,12 @@ class UserAdmin(BaseUserAdmin):
         # Accounts are deactivated, not deleted, so the audit log keeps naming them.
         return False
 
+    def save_model(self, request, obj, form, change):
+        # A new account's password was chosen by the 系统管理员: its owner must replace it first.
+        if not change:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(SysadminReadOnlyAdmin):
@@ -44,3 +50,16 @@ class RoleGrantAdmin(SysadminReadOnlyAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "organization__name")
     list_select_related = ("user", "organization", "granted_by")
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(SysadminReadOnlyAdmin):
+    """The 系统管理员 may remove an administrator's dynamic code (a lost phone); the secret is never shown."""
+
+    list_display = ("user", "confirmed_at")
+    fields = ("user", "confirmed_at")
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_sysadmin(request.user)

@@ -1,4 +1,9 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
+
+from .backends import was_locked
+from .lockout import LOCKED_MESSAGE
 
 
 class LoginForm(AuthenticationForm):
@@ -18,6 +23,12 @@ class LoginForm(AuthenticationForm):
             {"class": "form-control", "autocomplete": "current-password"}
         )
 
+    def get_invalid_login_error(self):
+        # A lock in force reads the same whether or not the password was right.
+        if was_locked(self.request):
+            return ValidationError(LOCKED_MESSAGE, code="locked")
+        return super().get_invalid_login_error()
+
 
 class PasswordChange(PasswordChangeForm):
     error_messages = {
@@ -32,3 +43,20 @@ class PasswordChange(PasswordChangeForm):
         for name, field in self.fields.items():
             field.label = labels.get(name, field.label)
             field.widget.attrs["class"] = "form-control"
+
+
+class TOTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label="动态口令",
+        max_length=8,
+        help_text="打开手机上的身份验证器应用，输入当前显示的 6 位数字。",
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "autofocus": True,
+            }
+        ),
+    )

@@ -34,9 +34,47 @@ class ArchivableModel(ScopedModel):
         return self.archived_at is not None
 
 
-class AuditEvent(models.Model):
-    """One row per write and per business event. Append-only: the application never updates or
-    deletes a row (the hash chain and the 审计管理员's pages build on this table)."""
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit row through the ORM."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """The audit tables only grow, one row at a time through ``zugong.core.audit`` (which chains each
+    row's hash). Pruning old rows goes through ``audit.prune_before``, nowhere else."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("审计记录只能追加，不能修改。")
+
+    def delete(self):
+        raise AppendOnlyError("审计记录只能追加，不能删除。")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError("审计记录须逐条写入（哈希链），不能批量写入。")
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise AppendOnlyError("审计记录只能追加，不能修改。")
+
+    delete.queryset_only = True
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("审计记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("审计记录只能追加，不能删除。")
+
+
+class AuditEvent(AppendOnlyModel):
+    """One row per write and per business event. Append-only and hash-chained: ``hash`` is HMAC-SM3
+    (audit key, kept outside the database) over the row's content and ``prev_hash``, the hash of the row
+    before it, so an edited, removed or inserted row shows in ``manage.py audit_verify``. Rows are written
+    only through ``zugong.core.audit``; only the 审计管理员 reads them."""
 
     class Kind(models.TextChoices):
         CREATE = "create", "新增"
@@ -47,18 +85,19 @@ class AuditEvent(models.Model):
         EVENT = "event", "业务事件"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # DO_NOTHING (no constraint either): deleting a user must not rewrite the rows that name them.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
-    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True, db_index=True)
     ip = models.CharField("IP", max_length=64, blank=True)
-    request_id = models.CharField("请求编号", max_length=64, blank=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True, db_index=True)
     kind = models.CharField("类型", max_length=16, choices=Kind.choices)
     event = models.CharField("事件", max_length=64, blank=True, db_index=True)
     object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
@@ -67,6 +106,10 @@ class AuditEvent(models.Model):
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
     detail = models.JSONField("详情", null=True, blank=True)
+    prev_hash = models.CharField("前序哈希", max_length=64, blank=True)
+    hash = models.CharField("哈希", max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计记录"
@@ -76,3 +119,36 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.get_kind_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not getattr(self, "_chained", False):
+            # Every new row joins the chain, whoever creates it (``AuditEvent.objects.create`` too).
+            from .audit import append
+
+            append(self)
+            return
+        super().save(*args, **kwargs)
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """Written by ``manage.py audit_prune`` in the transaction that removes the rows up to ``last_id``:
+    the chain then verifies from ``last_hash``. ``seal`` is HMAC-SM3 (audit key) over the other fields, so
+    a checkpoint cannot be forged by someone who can only write the database."""
+
+    at = models.DateTimeField("时间", default=timezone.now)
+    last_id = models.BigIntegerField("最后删除的记录编号")
+    last_hash = models.CharField("最后删除记录的哈希", max_length=64)
+    count = models.PositiveBigIntegerField("删除条数")
+    cutoff = models.DateTimeField("删除此时间之前的记录")
+    by = models.CharField("执行人", max_length=150, blank=True)
+    seal = models.CharField("校验码", max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计清理检查点"
+        verbose_name_plural = "审计清理检查点"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} 清理至 #{self.last_id}（{self.count} 条）"

@@ -3,6 +3,9 @@
 class MyTest(PersonaTestCase):
     def test_it_hides_other_branch(self):
         self.client.force_login(self.p.branch_secretary)
+
+Everyone's phone is 13800138000 and home address ``HOME_ADDRESS``; ID numbers are stored encrypted, so a
+test reads one with ``person.reveal_id_number()``.
 """
 
 from __future__ import annotations
@@ -16,13 +19,28 @@ from zugong.core import idnumber
 from zugong.core.roles import Role
 
 PASSWORD = "Zugong#2026demo"
+HOME_ADDRESS = "示范区东城街道和平路18号2单元301室"
+
+
+def create_person(*, id_number: str, phone: str = "", home_address: str = "", **fields):
+    """Save a Person whose personal data goes through the model's setters (encrypted, indexed, masked)."""
+    from zugong.people.models import Person
+
+    person = Person(**fields)
+    if not person.org_path and person.org_id:
+        person.org_path = person.org.path
+    person.set_id_number(id_number)
+    person.set_phone(phone)
+    person.set_home_address(home_address)
+    person.save()
+    return person
 
 
 def build_personas() -> SimpleNamespace:
     from zugong.accounts.models import RoleGrant, User
     from zugong.orgs.models import LeadershipTeam, Organization, OrgType, TeamPosition, Unit, UnitKind
     from zugong.people.choices import MembershipStatus, Rank, Sex
-    from zugong.people.models import CadreRecord, Membership, Person
+    from zugong.people.models import CadreRecord, Membership
 
     p = SimpleNamespace()
 
@@ -62,18 +80,17 @@ def build_personas() -> SimpleNamespace:
 
     def person(name, org_, sex=Sex.MALE, birth=dt.date(1980, 1, 1), status=MembershipStatus.FULL, **kw):
         number = idnumber.make("110101", birth, next(seq) * 2 + (1 if sex == Sex.MALE else 0))
-        x = Person(
+        x = create_person(
+            id_number=number,
+            phone="13800138000",
+            home_address=HOME_ADDRESS,
             name=name,
             org=org_,
-            org_path=org_.path,
-            id_number=number,
             birth_date=birth,
             sex=sex,
-            phone="13800138000",
             unit=kw.pop("unit", None),
             **kw,
         )
-        x.save()
         if status:
             x.party_status = status
             x.save(update_fields=["party_status"])

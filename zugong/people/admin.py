@@ -1,4 +1,5 @@
-"""Django admin for the 系统管理员: read-only views of the roster tables with personal data masked.
+"""Django admin for the 系统管理员: read-only views of the roster tables with personal data masked (the
+masked copies only; nothing here decrypts).
 Every change goes through the pages or the API, whose services check scope and write the audit log."""
 
 from django.contrib import admin
@@ -31,6 +32,7 @@ class PersonAdmin(ReadOnlyAdmin):
         "id_number_masked",
         "birth_date",
         "phone_masked",
+        "home_address_masked",
         "education",
         "unit",
         "post",
@@ -43,13 +45,9 @@ class PersonAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="公民身份号码")
-    def id_number_masked(self, obj):
-        return obj.id_number_masked
-
-    @admin.display(description="联系电话")
-    def phone_masked(self, obj):
-        return obj.phone_masked
+    @admin.display(description="家庭住址")
+    def home_address_masked(self, obj):
+        return obj.home_address_masked
 
 
 @admin.register(Membership)

@@ -1,10 +1,12 @@
 """API of the roster: persons, party membership, cadre records, transfers. Personal data leaves only
-masked (公民身份号码、联系电话); writes go through services."""
+masked (公民身份号码、联系电话、家庭住址), except through the audited ``reveal`` action; writes go through
+services."""
 
 from __future__ import annotations
 
 import django_filters
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,7 +20,7 @@ from zugong.orgs.models import Organization, Unit
 from . import services
 from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank, TransferKind
 from .filters import PersonFilter
-from .models import CadreRecord, Membership, Person, Transfer
+from .models import HOME_ADDRESS_MAX, CadreRecord, Membership, Person, Transfer
 
 # --- serializers ---------------------------------------------------------------------------------
 
@@ -47,6 +49,7 @@ class PersonSerializer(serializers.ModelSerializer):
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
     id_number_masked = serializers.CharField(read_only=True, label="公民身份号码（脱敏）")
     phone_masked = serializers.CharField(read_only=True, label="联系电话（脱敏）")
+    home_address_masked = serializers.CharField(read_only=True, label="家庭住址（脱敏：已登记或空）")
     education_display = serializers.CharField(source="get_education_display", read_only=True)
     rank_display = serializers.CharField(source="get_rank_display", read_only=True)
     org_name = serializers.CharField(source="org.name", read_only=True)
@@ -65,6 +68,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "ethnicity",
             "id_number_masked",
             "phone_masked",
+            "home_address_masked",
             "education",
             "education_display",
             "org",
@@ -98,12 +102,15 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class _PersonFieldsSerializer(serializers.Serializer):
-    """The fields a person is written with; id_number and phone are accepted, never returned."""
+    """The fields a person is written with; id_number, phone and home_address are accepted, never returned."""
 
     name = serializers.CharField(max_length=40, label="姓名")
     id_number = serializers.CharField(max_length=30, write_only=True, label="公民身份号码")
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, write_only=True, label="联系电话"
+    )
+    home_address = serializers.CharField(
+        max_length=HOME_ADDRESS_MAX, required=False, allow_blank=True, write_only=True, label="家庭住址"
     )
     ethnicity = serializers.ChoiceField(choices=ETHNICITY_CHOICES, required=False, label="民族")
     education = serializers.ChoiceField(
@@ -131,6 +138,15 @@ class PersonUpdateSerializer(_PersonFieldsSerializer):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+class PersonRevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=list(services.REVEALABLE.items()), label="字段")
+
+
+class PersonRevealedSerializer(serializers.Serializer):
+    field = serializers.CharField(label="字段")
+    value = serializers.CharField(label="完整值")
 
 
 class PersonArchiveSerializer(serializers.Serializer):
@@ -218,7 +234,7 @@ class PersonViewSet(
     # PersonFilter orders the list itself (``sort``: 姓氏笔画 by default), as on the page.
     filter_backends = [DjangoFilterBackend]
     filterset_class = PersonFilter
-    scope_actions = {"membership": "change", "cadre": "change"}
+    scope_actions = {"membership": "change", "cadre": "change", "reveal": "change"}
 
     def _input(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -239,6 +255,20 @@ class PersonViewSet(
         data = self._input(PersonUpdateSerializer)
         person = services.person_update(actor=self.actor, person=person, **data)
         return self._respond(person)
+
+    @extend_schema(
+        summary="显示完整的个人信息（记入审计日志）",
+        request=PersonRevealSerializer,
+        responses=PersonRevealedSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        person = self.get_object()
+        field = self._input(PersonRevealSerializer)["field"]
+        value = services.person_reveal(actor=self.actor, person=person, field=field)
+        response = Response({"field": field, "value": value})
+        add_never_cache_headers(response)
+        return response
 
     @extend_schema(summary="归档人员", request=PersonArchiveSerializer, responses=PersonSerializer)
     @action(detail=True, methods=["post"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -13,15 +11,16 @@ from zugong.core.forms import BootstrapMixin, DateInput
 
 from . import selectors
 from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank
-from .models import CadreRecord, Person
+from .models import HOME_ADDRESS_MAX, CadreRecord, Person
+from .services import PHONE, PHONE_MESSAGE
 
-PHONE = re.compile(r"^[0-9+\-]{7,20}$")
 ORG_INVALID = "所选党组织不在您的授权范围内，或不能接收党员。"
 
 
 class PersonForm(BootstrapMixin, forms.Form):
     """新增/修改人员. Sex and birth date are derived from the ID number, never typed. On edit, the ID
-    number and phone are left blank (they are shown masked) and change only when typed again."""
+    number, phone and home address are left blank (they are stored encrypted and shown masked) and change
+    only when typed again."""
 
     org = forms.ModelChoiceField(
         label="所在党组织",
@@ -38,6 +37,7 @@ class PersonForm(BootstrapMixin, forms.Form):
     )
     ethnicity = forms.ChoiceField(label="民族", choices=ETHNICITY_CHOICES, initial="汉族")
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    home_address = forms.CharField(label="家庭住址", max_length=HOME_ADDRESS_MAX, required=False)
     education = forms.ChoiceField(label="学历", choices=[("", "—")] + Education.choices, required=False)
     unit = forms.ModelChoiceField(
         label="工作单位",
@@ -72,12 +72,18 @@ class PersonForm(BootstrapMixin, forms.Form):
         else:
             # Moving a person between organizations is a transfer, not an edit.
             del self.fields["org"]
-            for name, shown in (("id_number", person.id_number_masked), ("phone", person.phone_masked)):
+            shown_values = (
+                ("id_number", person.id_number_masked),
+                ("phone", person.phone_masked),
+                ("home_address", person.home_address_masked),
+            )
+            for name, shown in shown_values:
                 self.fields[name].required = False
                 self.fields[name].widget.attrs["placeholder"] = f"{shown or '未填写'}（留空则不变）"
             self.fields["id_number"].help_text = "如需更正，请填写完整的18位号码；性别、出生日期随之更新。"
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
         self.fields["phone"].widget.attrs.update({"autocomplete": "off", "inputmode": "tel"})
+        self.fields["home_address"].widget.attrs.update({"autocomplete": "off"})
         self.derived = None
 
     def clean_id_number(self):
@@ -91,8 +97,11 @@ class PersonForm(BootstrapMixin, forms.Form):
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").replace(" ", "")
         if phone and not PHONE.match(phone):
-            raise ValidationError("联系电话格式不正确：应为7–20位数字，可含“-”或“+”。")
+            raise ValidationError(PHONE_MESSAGE)
         return phone
+
+    def clean_home_address(self):
+        return " ".join(self.cleaned_data.get("home_address", "").split())
 
     def service_kwargs(self) -> dict:
         """Keyword arguments for ``person_create`` / ``person_update``."""
@@ -106,12 +115,16 @@ class PersonForm(BootstrapMixin, forms.Form):
             "rank": data["rank"],
         }
         if self.person is None:
-            kwargs.update(org=data["org"], id_number=data["id_number"], phone=data["phone"])
+            kwargs.update(
+                org=data["org"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                home_address=data["home_address"],
+            )
         else:
-            if data["id_number"]:
-                kwargs["id_number"] = data["id_number"]
-            if data["phone"]:
-                kwargs["phone"] = data["phone"]
+            for name in ("id_number", "phone", "home_address"):
+                if data[name]:
+                    kwargs[name] = data[name]
         return kwargs
 
 

@@ -1,13 +1,20 @@
 from django.conf import settings
 from django.db import models
 
-from zugong.core import idnumber
+from zugong.core import crypto, idnumber
 from zugong.core.models import ArchivableModel, ScopedModel
 from zugong.core.strokes import name_key
 
 from .choices import ETHNICITY_CHOICES, Education, MembershipStatus, Rank, Sex, TransferKind
 
 PARTY_STATUS_CHOICES = [("", "非党员"), *MembershipStatus.choices]
+
+# Associated data of each encrypted column (and the blind index's domain): a value copied into another
+# column does not decrypt, and equal values index differently per column.
+ID_NUMBER_CONTEXT = "people.person.id_number"
+PHONE_CONTEXT = "people.person.phone"
+HOME_ADDRESS_CONTEXT = "people.person.home_address"
+HOME_ADDRESS_MAX = 200
 
 
 class Person(ArchivableModel):
@@ -23,10 +30,19 @@ class Person(ArchivableModel):
     name_stroke_key = models.CharField("姓氏笔画排序键", max_length=140, editable=False, default="")
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     ethnicity = models.CharField("民族", max_length=10, choices=ETHNICITY_CHOICES, default="汉族")
-    id_number = models.CharField("公民身份号码", max_length=18, unique=True)
+    # Personal data (个人信息) only encrypted (SM4-GCM, keys outside the database), with a blind index
+    # (HMAC-SM3) for exact search and uniqueness, and masked copies for lists, exports and the API.
+    id_number_enc = models.TextField("公民身份号码（密文）", editable=False, default="")
+    id_number_hash = models.CharField("公民身份号码（索引）", max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField("公民身份号码", max_length=18, editable=False, default="")
     id_tail = models.CharField("身份号码后四位", max_length=4, editable=False, default="")
     birth_date = models.DateField("出生日期", db_index=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone_enc = models.TextField("联系电话（密文）", editable=False, blank=True, default="")
+    phone_hash = models.CharField(
+        "联系电话（索引）", max_length=64, editable=False, blank=True, default="", db_index=True
+    )
+    phone_masked = models.CharField("联系电话", max_length=20, editable=False, blank=True, default="")
+    home_address_enc = models.TextField("家庭住址（密文）", editable=False, blank=True, default="")
     education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
     unit = models.ForeignKey(
         "orgs.Unit",
@@ -73,19 +89,51 @@ class Person(ArchivableModel):
     def save(self, *args, **kwargs):
         self.name = (self.name or "").strip()
         self.name_stroke_key = name_key(self.name)
-        self.id_number = idnumber.normalize(self.id_number)
-        self.id_tail = self.id_number[-4:]
         if self.org_id and not self.org_path:
             self.org_path = self.org.path
         super().save(*args, **kwargs)
 
-    @property
-    def id_number_masked(self) -> str:
-        return idnumber.mask(self.id_number)
+    # column -> (context, blind-index column): what ``rotate_keys`` re-encrypts and re-indexes.
+    ENCRYPTED_COLUMNS = {
+        "id_number_enc": (ID_NUMBER_CONTEXT, "id_number_hash"),
+        "phone_enc": (PHONE_CONTEXT, "phone_hash"),
+        "home_address_enc": (HOME_ADDRESS_CONTEXT, None),
+    }
+    PERSONAL_DATA_COLUMNS = (
+        "id_number_enc", "id_number_hash", "id_number_masked", "id_tail",
+        "phone_enc", "phone_hash", "phone_masked", "home_address_enc",
+    )  # fmt: skip
+
+    # --- personal data: setters take validated, normalized values (services check them) ---------
+
+    def set_id_number(self, number: str) -> None:
+        self.id_number_enc = crypto.encrypt(number, context=ID_NUMBER_CONTEXT)
+        self.id_number_hash = crypto.blind_index(number, context=ID_NUMBER_CONTEXT)
+        self.id_number_masked = idnumber.mask(number)
+        self.id_tail = number[-4:]
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_enc = crypto.encrypt(phone, context=PHONE_CONTEXT)
+        self.phone_hash = crypto.blind_index(phone, context=PHONE_CONTEXT)
+        self.phone_masked = idnumber.mask_phone(phone)
+
+    def set_home_address(self, text: str) -> None:
+        self.home_address_enc = crypto.encrypt(text, context=HOME_ADDRESS_CONTEXT)
 
     @property
-    def phone_masked(self) -> str:
-        return idnumber.mask_phone(self.phone)
+    def home_address_masked(self) -> str:
+        return "已登记" if self.home_address_enc else ""
+
+    # --- decryption: for the audited reveal (services.person_reveal) only -------------------------
+
+    def reveal_id_number(self) -> str:
+        return crypto.decrypt(self.id_number_enc, context=ID_NUMBER_CONTEXT)
+
+    def reveal_phone(self) -> str:
+        return crypto.decrypt(self.phone_enc, context=PHONE_CONTEXT)
+
+    def reveal_home_address(self) -> str:
+        return crypto.decrypt(self.home_address_enc, context=HOME_ADDRESS_CONTEXT)
 
     @property
     def membership_or_none(self):

@@ -152,6 +152,7 @@ PERSON_EXPORT_COLUMNS = [
     ("职务", lambda p: p.post),
     ("职级", lambda p: p.get_rank_display()),
     ("区管干部", lambda p: "是" if (person_cadre(p) and person_cadre(p).is_district_managed) else "否"),
+    ("联系电话", lambda p: p.phone_masked),
 ]
 
 TRANSFER_EXPORT_COLUMNS = [

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from zugong.core import audit, idnumber
+from zugong.core import audit, crypto, idnumber
 from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
 from zugong.core.scope import ensure_in_scope, ensure_org_in_scope, grant_paths
 from zugong.orgs.models import MEMBER_HOLDING_TYPES, Organization
 
 from .choices import MembershipStatus, TransferKind
-from .models import CadreRecord, Membership, Person, Transfer
+from .models import HOME_ADDRESS_MAX, ID_NUMBER_CONTEXT, CadreRecord, Membership, Person, Transfer
 
-PERSON_FIELDS = ("name", "sex", "ethnicity", "id_number", "phone", "education", "unit", "post", "rank")
+PERSON_FIELDS = (
+    "name", "sex", "ethnicity", "id_number", "phone", "home_address", "education", "unit", "post", "rank"
+)  # fmt: skip
+PHONE = re.compile(r"^[0-9+\-]{7,20}$")
+PHONE_MESSAGE = "联系电话格式不正确：应为7–20位数字，可含“-”或“+”。"
+# The encrypted columns are set by the model's setters, never by full_clean's field checks.
+CLEAN_EXCLUDE = ["org", "name_stroke_key", "org_path", *Person.PERSONAL_DATA_COLUMNS]
+REVEALABLE = {"id_number": "公民身份号码", "phone": "联系电话", "home_address": "家庭住址"}
 
 
 def _check_org(org: Organization) -> None:
@@ -32,12 +40,45 @@ def _ensure_not_archived(person: Person) -> None:
         raise ValidationError("该人员已归档，请先恢复再修改。")
 
 
+def normalize_phone(raw: str) -> str:
+    return idnumber.normalize(raw)
+
+
 def _apply_id_number(person: Person, raw: str) -> None:
     number, birth, sex = idnumber.parse(raw)
-    clash = Person.objects.filter(id_number=number).exclude(pk=person.pk).first()
-    if clash is not None:
+    # Uniqueness through the blind index: the clear number is in no column to compare with.
+    digest = crypto.blind_index(number, context=ID_NUMBER_CONTEXT)
+    if Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).exists():
         raise ValidationError({"id_number": "该公民身份号码已登记在册，不能重复录入。"})
-    person.id_number, person.birth_date, person.sex = number, birth, sex
+    person.set_id_number(number)
+    person.birth_date, person.sex = birth, sex
+
+
+def _apply_phone(person: Person, raw: str) -> None:
+    phone = normalize_phone(raw)
+    if phone and not PHONE.match(phone):
+        raise ValidationError({"phone": PHONE_MESSAGE})
+    person.set_phone(phone)
+
+
+def _apply_home_address(person: Person, raw: str) -> None:
+    text = " ".join((raw or "").split())
+    if len(text) > HOME_ADDRESS_MAX:
+        raise ValidationError({"home_address": f"家庭住址不能超过{HOME_ADDRESS_MAX}个字。"})
+    person.set_home_address(text)
+
+
+def _apply(person: Person, field: str, value) -> None:
+    if field not in PERSON_FIELDS:
+        raise ValueError(f"field {field} is not settable here")
+    if field == "id_number":
+        _apply_id_number(person, value)
+    elif field == "phone":
+        _apply_phone(person, value)
+    elif field == "home_address":
+        _apply_home_address(person, value)
+    else:
+        setattr(person, field, value)
 
 
 @transaction.atomic
@@ -49,10 +90,8 @@ def person_create(*, actor, org: Organization, name: str, id_number: str, **fiel
         raise ValidationError({"name": "请填写姓名。"})
     _apply_id_number(person, id_number)
     for field, value in fields.items():
-        if field not in PERSON_FIELDS:
-            raise ValueError(f"field {field} is not settable here")
-        setattr(person, field, value)
-    person.full_clean(exclude=["org", "id_number", "name_stroke_key", "id_tail", "org_path"])
+        _apply(person, field, value)
+    person.full_clean(exclude=CLEAN_EXCLUDE)
     person.save()
     audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=person)
     return person
@@ -65,17 +104,24 @@ def person_update(*, actor, person: Person, **changes) -> Person:
     _ensure_not_archived(person)
     before = audit.snapshot(person)
     for field, value in changes.items():
-        if field not in PERSON_FIELDS:
-            raise ValueError(f"field {field} is not settable here")
-        if field == "id_number":
-            _apply_id_number(person, value)
-        else:
-            setattr(person, field, value)
-    person.full_clean(exclude=["org", "id_number", "name_stroke_key", "id_tail", "org_path"])
+        _apply(person, field, value)
+    person.full_clean(exclude=CLEAN_EXCLUDE)
     person.save()
     ensure_in_scope(actor, Action.CHANGE, person)
     audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=person, before=before)
     return person
+
+
+@transaction.atomic
+def person_reveal(*, actor, person: Person, field: str) -> str:
+    """The clear value of one personal-data field, for a user who may change the person; audited."""
+    if field not in REVEALABLE:
+        raise ValidationError({"field": "只能查看公民身份号码、联系电话或家庭住址。"})
+    person = Person.objects.get(pk=person.pk)
+    ensure_in_scope(actor, Action.CHANGE, person)
+    value = getattr(person, f"reveal_{field}")()
+    audit.record_event(actor=actor, event="reveal", obj=person, detail={"field": field})
+    return value
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("transfers/export/", views.transfer_export, name="transfer_export"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
+    path("<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("<int:pk>/membership/", views.person_membership, name="membership"),
     path("<int:pk>/cadre/", views.person_cadre, name="cadre"),
     path("<int:pk>/transfer/", views.person_transfer, name="transfer"),

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zugong.core.exports import xlsx_response
 from zugong.core.forms import attach_service_error
@@ -148,6 +149,22 @@ def person_detail(request, pk: int):
         "can_archive": can(user, Action.ARCHIVE, person),
     }
     return render(request, "people/detail.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk: int):
+    """htmx: the clear value of one personal-data field, for those who may change the person; audited
+    by the service and never cached."""
+    user = request.user
+    person = get_object_for_user(user, Person, Action.CHANGE, pk=pk)
+    field = request.POST.get("field", "")
+    if field not in services.REVEALABLE:
+        return HttpResponseBadRequest("只能查看公民身份号码、联系电话或家庭住址。")
+    value = services.person_reveal(actor=user, person=person, field=field)
+    response = render(request, "people/_revealed.html", {"value": value, "label": services.REVEALABLE[field]})
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

@@ -14,10 +14,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from zugong.accounts.models import RoleGrant, User
-from zugong.core import audit
+from zugong.core import audit, crypto, idnumber
 from zugong.orgs.models import LeadershipTeam, Organization, TeamPosition, Unit
 from zugong.people.choices import Rank
-from zugong.people.models import CadreRecord, Membership, Person
+from zugong.people.models import ID_NUMBER_CONTEXT, PHONE_CONTEXT, CadreRecord, Membership, Person
 
 from .people import iter_people
 from .plan import DemoPlan
@@ -27,7 +27,7 @@ TABLES = {"org": Organization, "unit": Unit, "team": LeadershipTeam, "person": P
           "membership": Membership, "cadre": CadreRecord}  # fmt: skip
 # Field types whose Python values the database driver takes as they are; others go through the field.
 PLAIN_FIELDS = (
-    models.AutoField, models.BigAutoField, models.CharField, models.DateField, models.DateTimeField,
+    models.AutoField, models.BigAutoField, models.CharField, models.TextField, models.DateField, models.DateTimeField,
     models.BooleanField, models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
     models.ForeignKey, models.OneToOneField,
 )  # fmt: skip
@@ -105,9 +105,13 @@ def write_structure(plan: DemoPlan, use_copy: bool, now: dt.datetime) -> None:
 
 def write_people(plan: DemoPlan, today: dt.date, use_copy: bool, now: dt.datetime, log) -> dict[str, int]:
     people = Writer(Person, ["id", "created_at", "updated_at", "archived_at", "archived_reason", "name",
-                             "name_stroke_key", "sex", "ethnicity", "id_number", "id_tail", "birth_date", "phone",
+                             "name_stroke_key", "sex", "ethnicity", "id_number_enc", "id_number_hash",
+                             "id_number_masked", "id_tail", "birth_date", "phone_enc", "phone_hash", "phone_masked",
                              "education", "unit_id", "post", "rank", "org_id", "org_path", "party_status",
                              "is_district_cadre"], use_copy)  # fmt: skip
+    # Personal data is written encrypted, as the services write it; the ciphers are keyed once.
+    id_cipher, phone_cipher = crypto.ColumnCipher(ID_NUMBER_CONTEXT), crypto.ColumnCipher(PHONE_CONTEXT)
+    mask, mask_phone = idnumber.mask, idnumber.mask_phone
     members = Writer(Membership, ["id", "created_at", "updated_at", "person_id", "status", "join_date",
                                   "confirmation_date"], use_copy)  # fmt: skip
     cadres = Writer(CadreRecord, ["id", "created_at", "updated_at", "person_id", "is_district_managed", "rank",
@@ -116,9 +120,12 @@ def write_people(plan: DemoPlan, today: dt.date, use_copy: bool, now: dt.datetim
     started = time.monotonic()
     for done, (branch, p) in enumerate(iter_people(plan, today), start=1):
         archived_at = now - dt.timedelta(days=p.archived_days_ago) if p.archived_days_ago else None
+        number, phone = p.id_number, p.phone
         people.add((p.id, now, now, archived_at, p.archived_reason, p.name, p.stroke_key, p.sex, p.ethnicity,
-                    p.id_number, p.id_number[-4:], p.birth_date, p.phone, p.education, branch.unit.id, p.post, p.rank,
-                    branch.org.id, branch.org.path, p.status or "", bool(p.appointed_on)))  # fmt: skip
+                    id_cipher.encrypt(number), id_cipher.blind_index(number), mask(number), number[-4:],
+                    p.birth_date, phone_cipher.encrypt(phone), phone_cipher.blind_index(phone), mask_phone(phone),
+                    p.education, branch.unit.id, p.post, p.rank, branch.org.id, branch.org.path, p.status or "",
+                    bool(p.appointed_on)))  # fmt: skip
         if p.status:
             members.add((membership_id, now, now, p.id, p.status, p.join_date, p.confirmation_date))
             membership_id += 1

@@ -56,6 +56,11 @@ def test_it_walks_tree_to_organization_to_person_at_phone_width(live_server, bro
     SHOTS.mkdir(parents=True, exist_ok=True)
     external = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+    # The Content-Security-Policy refuses inline script and style: the pages must need neither.
+    csp_violations = []
+    page.on(
+        "console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None
+    )
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "committee_secretary")
@@ -84,3 +89,4 @@ def test_it_walks_tree_to_organization_to_person_at_phone_width(live_server, bro
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 380, f"page is {width}px wide at a 375px viewport"
     assert external == [], f"the page requested something outside the server: {external}"
+    assert csp_violations == [], csp_violations

@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.test import TestCase
 
 from zugong.accounts.models import RoleGrant, User
-from zugong.core import demo, idnumber
+from zugong.core import crypto, demo, idnumber
 from zugong.core.demo.people import add_years
+from zugong.core.idnumber import mask_phone
 from zugong.core.roles import Role
 from zugong.core.strokes import name_key
 from zugong.orgs.models import (
@@ -23,7 +24,7 @@ from zugong.orgs.models import (
     Unit,
 )
 from zugong.people.choices import COUNTY_RANKS
-from zugong.people.models import CadreRecord, Membership, Person
+from zugong.people.models import ID_NUMBER_CONTEXT, PHONE_CONTEXT, CadreRecord, Membership, Person
 
 MEMBERS = 300
 TODAY = dt.date(2026, 3, 1)
@@ -42,7 +43,9 @@ DEMO_TABLES = (
 
 def snapshot():
     return {
-        "people": list(Person.objects.order_by("id").values_list("name", "id_number", "org__code", "phone")),
+        "people": list(
+            Person.objects.order_by("id").values_list("name", "id_number_hash", "org__code", "phone_hash")
+        ),
         "orgs": list(Organization.objects.order_by("id").values_list("code", "name", "path", "secretary_id")),
         "members": list(Membership.objects.order_by("id").values_list("person_id", "join_date", "status")),
     }
@@ -75,11 +78,23 @@ class DemoDistrictTest(TestCase):
         self.assertEqual(self.counts["people"], MEMBERS)
 
     def test_it_gives_every_person_a_valid_unique_id_number_matching_sex_and_birth(self):
-        rows = list(Person.objects.values_list("id_number", "sex", "birth_date", "id_tail"))
-        self.assertEqual(len({r[0] for r in rows}), len(rows))
-        for number, sex, birth, tail in rows:
+        rows = list(
+            Person.objects.values_list("id_number_enc", "sex", "birth_date", "id_tail", "id_number_hash")
+        )
+        self.assertEqual(len({r[4] for r in rows}), len(rows))
+        for token, sex, birth, tail, digest in rows:
+            number = crypto.decrypt(token, context=ID_NUMBER_CONTEXT)
             self.assertEqual(idnumber.parse(number), (number, birth, sex))
             self.assertEqual(tail, number[-4:])
+            self.assertEqual(digest, crypto.blind_index(number, context=ID_NUMBER_CONTEXT))
+
+    def test_it_writes_phones_encrypted_indexed_and_masked(self):
+        for token, digest, masked in Person.objects.values_list("phone_enc", "phone_hash", "phone_masked"):
+            phone = crypto.decrypt(token, context=PHONE_CONTEXT)
+            self.assertEqual(len(phone), 11)
+            self.assertEqual(
+                (digest, masked), (crypto.blind_index(phone, context=PHONE_CONTEXT), mask_phone(phone))
+            )
 
     def test_it_copies_each_org_path_onto_its_people(self):
         for org_path, path, org_type in Person.objects.values_list("org_path", "org__path", "org__org_type"):

@@ -8,17 +8,21 @@ import io
 
 import openpyxl
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from zugong.accounts.models import LoginLock
+from zugong.core.models import AuditEvent
 from zugong.core.testing import PersonaTestCase
 
 # Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
-DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts")
+DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog")
 API_PREFIX = "api-"
 
 # URL name -> (kind, target) where kind is:
 #   "org"      : takes pk of an organization inside p.committee's subtree
 #   "person"   : takes pk of p.alice (a member of p.branch)
 #   "unit"/"team"/"position"/"transfer": pk of such a record in p.committee's subtree
+#   "lock"     : pk of a login lock (only the 安全管理员 may lift it)
 #   "list"     : no argument; must not show the other side's names
 #   "public"   : reachable without scope (login pages, home)
 URL_TABLE: dict[str, str] = {
@@ -26,6 +30,10 @@ URL_TABLE: dict[str, str] = {
     "accounts:logout": "public",
     "accounts:password_change": "public",
     "accounts:password_change_done": "public",
+    "accounts:login_totp": "public",
+    "accounts:totp_setup": "list",
+    "accounts:locks": "list",
+    "accounts:lock_lift": "lock",
     "core:home": "list",
     "orgs:tree": "list",
     "orgs:tree_children": "org",
@@ -60,6 +68,11 @@ URL_TABLE: dict[str, str] = {
     "people:transfer": "person",
     "people:archive": "person",
     "people:restore": "person",
+    "people:reveal": "person",
+    # The 审计管理员 reads the whole log (test_it_lets_only_the_auditor_read_the_log in auditlog/tests).
+    "auditlog:list": "list",
+    "auditlog:export": "list",
+    "auditlog:detail": "audit",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -84,8 +97,11 @@ URL_TABLE: dict[str, str] = {
     "api-person-transfer": "person",
     "api-person-membership": "person",
     "api-person-cadre": "person",
+    "api-person-reveal": "person",
     "api-transfer-list": "list",
     "api-transfer-detail": "transfer",
+    "api-audit-event-list": "list",
+    "api-audit-event-detail": "audit",
 }
 
 
@@ -114,7 +130,9 @@ def test_it_covers_every_url():
 
 
 OTHER_SIDE = ("王小红", "李建国", "张晓梅", "陈志刚", "东城社区第一党支部", "东城街道办事处")
-OBJECT_KINDS = ("org", "person", "unit", "team", "position", "transfer")
+OBJECT_KINDS = ("org", "person", "unit", "team", "position", "transfer", "audit", "lock")
+# The audit log names every branch's records, and only the 审计管理员 reads it.
+AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
 METHODS = ("get", "post", "put", "patch")
 
 
@@ -126,6 +144,8 @@ def _target(p, kind):
         "team": p.team.pk,
         "position": p.team.positions.first().pk,
         "transfer": p.transfer.pk,
+        "lock": p.lock.pk,
+        "audit": AuditEvent.objects.order_by("id").values_list("pk", flat=True).first(),
     }[kind]
 
 
@@ -169,6 +189,7 @@ class ScopeBattery(PersonaTestCase):
             to_org=cls.p.sibling_branch,
             transfer_date=datetime.date(2024, 1, 5),
         )
+        cls.p.lock = LoginLock.objects.create(kind="account", key="member", since=timezone.now(), failures=5)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
@@ -209,6 +230,8 @@ class ScopeBattery(PersonaTestCase):
         for persona in ("other_secretary", "other_member", "sysadmin", "secadmin", "auditor"):
             self.client.force_login(getattr(self.p, persona))
             for name in _urls(("list",)):
+                if persona == "auditor" and name in AUDITOR_URLS:
+                    continue
                 with self.subTest(name=name, persona=persona):
                     response = self.client.get(reverse(name))
                     self.assertIn(response.status_code, (200, 403))

@@ -73,19 +73,21 @@ def test_it_filters_the_list_with_htmx_at_phone_width(live_server, browser):
     assert_fits(page, 375)
     page.screenshot(path=str(SHOTS / "people-list-phone.png"), full_page=True)
 
+    from playwright.sync_api import expect
+
     page.get_by_role("button", name="筛选与排序").click()
     page.fill("#id_q", "小红")
-    page.wait_for_function("document.querySelectorAll('#person-table tbody a').length === 1")
+    expect(page.locator("#person-table tbody a")).to_have_count(1)  # no eval() under the CSP
     assert table_names(page) == ["王小红"]
     assert "q=%E5%B0%8F%E7%BA%A2" in page.url  # hx-push-url keeps the filter in the address
 
     page.fill("#id_q", "")
-    page.wait_for_function("document.querySelectorAll('#person-table tbody a').length === 4")
+    expect(page.locator("#person-table tbody a")).to_have_count(4)  # no eval() under the CSP
     # The organization picker: search, choose, and the table follows.
     page.locator("#person-filter .dropdown-toggle").click()
     page.fill("input[name=org_q]", "机关")
     page.get_by_label("东城街道机关党支部").check()
-    page.wait_for_function("document.querySelectorAll('#person-table tbody a').length === 2")
+    expect(page.locator("#person-table tbody a")).to_have_count(2)  # no eval() under the CSP
     assert sorted(table_names(page)) == ["张晓梅", "陈志刚"]
     assert page.locator("#org-chosen-label").inner_text() == "东城街道机关党支部"
     page.screenshot(path=str(SHOTS / "people-list-picker-phone.png"), full_page=True)

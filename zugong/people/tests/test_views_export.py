@@ -22,6 +22,7 @@ HEADERS = [
     "职务",
     "职级",
     "区管干部",
+    "联系电话",
 ]
 
 
@@ -49,11 +50,15 @@ class PersonExportTest(PersonaTestCase):
         self.assertEqual(set(by_name), {"王小红", "李建国"})
         alice = by_name["王小红"]
         self.assertEqual(alice[3], self.p.alice.id_number_masked)
-        self.assertEqual(alice[3][:3] + "*" * 11, self.p.alice.id_number[:3] + "*" * 11)
+        self.assertEqual(alice[3][:3] + "*" * 11, self.p.alice.reveal_id_number()[:3] + "*" * 11)
         self.assertEqual(
             (alice[1], alice[5], alice[6], alice[12]), ("女", "东城社区第一党支部", "正式党员", "否")
         )
         self.assertEqual(by_name["李建国"][11], "科员")
+        self.assertEqual(alice[13], "138****8000")
+        body = "\n".join(str(c) for row in rows for c in row if c)
+        self.assertNotIn(self.p.alice.reveal_id_number(), body)
+        self.assertNotIn("13800138000", body)
 
     def test_it_audits_the_export_with_the_row_count(self):
         self.login(self.p.committee_secretary)
