@@ -48,7 +48,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ZUGONG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zugong.core.admin_site.ZugongAdminConfig",  # django.contrib.admin, 系统管理员 only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "zugong.people",
     "zugong.accounts",
     "zugong.auditlog",
+    "zugong.imports",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,9 @@ SPECTACULAR_SETTINGS = {
 ZUGONG_PAGE_SIZE = env_int("ZUGONG_PAGE_SIZE", 50)
 # Audit rows are kept at least 180 days (网络安全法 第二十一条: logs kept no less than six months).
 ZUGONG_AUDIT_RETENTION_DAYS = env_int("ZUGONG_AUDIT_RETENTION_DAYS", 180)
+# Roster import limits: upload size and data rows.
+ZUGONG_IMPORT_MAX_BYTES = env_int("ZUGONG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+ZUGONG_IMPORT_MAX_ROWS = env_int("ZUGONG_IMPORT_MAX_ROWS", 200_000)
 
 LOGGING = {
     "version": 1,

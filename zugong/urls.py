@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/", include("zugong.orgs.urls")),
     path("people/", include("zugong.people.urls")),
     path("audit/", include("zugong.auditlog.urls")),
+    path("imports/", include("zugong.imports.urls")),
     path("api/", include("zugong.api_urls")),
     # Before the admin's own login form, which would skip the dynamic code.
     path("admin/login/", admin_login, name="admin_login_redirect"),

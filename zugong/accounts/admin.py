@@ -1,47 +1,28 @@
-"""Accounts in the admin, for the 系统管理员: create accounts, reset passwords, deactivate. Role grants are
-shown read-only: granting roles is the 安全管理员's job, done through accounts.services (三员分立)."""
+"""Accounts in the admin, for the 系统管理员, read-only: accounts are created, deactivated and given new
+passwords on the account pages (accounts:user_list), whose services validate and audit; role grants are
+the 安全管理员's job, on the grant pages (三员分立). The only write here is removing a lost phone's
+dynamic code, and that is audited."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 
+from zugong.core import audit
 from zugong.core.admin import SysadminReadOnlyAdmin, is_sysadmin
 
 from .models import RoleGrant, TOTPDevice, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SysadminReadOnlyAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "is_active", "is_staff", "last_login")
+    list_filter = ("is_active", "is_staff")
     search_fields = ("username", "display_name")
-    raw_id_fields = ("person",)
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("基本信息", {"fields": ("display_name", "person", "must_change_password")}),
+        (None, {"fields": ("username",)}),
+        ("基本信息", {"fields": ("display_name", "must_change_password")}),
         ("状态", {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
     )
-    readonly_fields = ("last_login", "date_joined")
-
-    def has_module_permission(self, request):
-        return is_sysadmin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_sysadmin(request.user)
-
-    def has_add_permission(self, request):
-        return is_sysadmin(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_sysadmin(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        # Accounts are deactivated, not deleted, so the audit log keeps naming them.
-        return False
-
-    def save_model(self, request, obj, form, change):
-        # A new account's password was chosen by the 系统管理员: its owner must replace it first.
-        if not change:
-            obj.must_change_password = True
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(RoleGrant)
@@ -63,3 +44,14 @@ class TOTPDeviceAdmin(SysadminReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return is_sysadmin(request.user)
+
+    def delete_model(self, request, obj):
+        audit.record_event(
+            actor=request.user, event=audit.Events.TOTP_DISABLED, obj=obj.user, detail={"by": "sysadmin"}
+        )
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for device in queryset.select_related("user"):
+            self.delete_model(request, device)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import constant_time, hashes, hmac
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from . import crypto
 from .context import actor_var, client_ip_var, request_id_var
@@ -38,6 +39,7 @@ class Events(models.TextChoices):
     TOTP_ENABLED = "totp_enabled", "启用动态口令"
     TOTP_DISABLED = "totp_disabled", "停用动态口令"
     PASSWORD_CHANGE = "password_change", "修改密码"
+    PASSWORD_RESET = "password_reset", "重置密码"
     ROLE_GRANT_CHANGE = "role_grant_change", "角色变更"
     EXPORT = "export", "导出"
     REVEAL = "reveal", "查看个人敏感信息"
@@ -303,3 +305,58 @@ def prune_before(*, cutoff: dt.datetime, by: str = "") -> AuditCheckpoint | None
             },
         )
     return cp
+
+
+def record_changes_bulk(
+    *,
+    actor,
+    kind: str,
+    objs: list[models.Model],
+    before: dict | None = None,
+    detail: dict | None = None,
+) -> int:
+    """One change row per object, for bulk writes (an import of 100,000 people): the rows are chained in
+    Python under the same lock as ``append`` and inserted by multi-row INSERTs, which the append-only
+    manager refuses to everyone else. ``before`` maps pk -> snapshot for updates."""
+    if not objs:
+        return 0
+    actor_fields = _actor_fields(actor)
+    ip, request_id = client_ip_var.get(), request_id_var.get()
+    now = timezone.now()
+    limits = {
+        name: AuditEvent._meta.get_field(name).max_length
+        for name in ("actor_name", "ip", "request_id", "object_type", "object_id", "object_repr")
+    }
+    rows = []
+    for obj in objs:
+        after = snapshot(obj) if kind != AuditEvent.Kind.DELETE else None
+        old = (before or {}).get(obj.pk)
+        if old is not None and after is not None and kind == AuditEvent.Kind.UPDATE:
+            changed = {k for k in after if old.get(k) != after.get(k)}
+            old, after = {k: old.get(k) for k in changed}, {k: after[k] for k in changed}
+        row = AuditEvent(
+            at=now,
+            **actor_fields,
+            ip=ip,
+            request_id=request_id,
+            kind=kind,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj),
+            before=_json_value(old),
+            after=_json_value(after),
+            detail=_json_value(detail),
+        )
+        for name, limit in limits.items():
+            setattr(row, name, (getattr(row, name) or "")[:limit])
+        rows.append(row)
+    with transaction.atomic():
+        _lock_chain()
+        prev = _last_hash()
+        for row in rows:
+            row.prev_hash = prev
+            row.hash = prev = row_hash(row)
+            row._chained = True
+        # The base QuerySet's bulk_create: the one sanctioned bulk path into the chain.
+        models.QuerySet.bulk_create(AuditEvent.objects.all(), rows, batch_size=500)
+    return len(rows)

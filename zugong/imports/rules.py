@@ -18,7 +18,7 @@ from .reader import MAX_CELL_CHARS, CellIssue, clean_text, parse_date
 SHEET_NAME = "人员名册"
 # (header, required, example, note for the template's second sheet)
 COLUMNS = [
-    ("姓名", True, "王小红", "2–20 个汉字，可含间隔号“·”"),
+    ("姓名", True, "刘晓燕", "2–20 个汉字，可含间隔号“·”"),
     (
         "公民身份号码",
         True,

@@ -1,10 +1,11 @@
-"""Read-only views of the organization tree for the 系统管理员; changes go through the pages (services)."""
+"""Read-only views of the organization tree for the 系统管理员; changes go through the pages (services).
+Leadership positions name roster people, so they stay out of the admin (三员分立)."""
 
 from django.contrib import admin
 
 from zugong.core.admin import SysadminReadOnlyAdmin
 
-from .models import LeadershipTeam, Organization, TeamPosition, Unit
+from .models import LeadershipTeam, Organization, Unit
 
 
 @admin.register(Organization)
@@ -13,7 +14,8 @@ class OrganizationAdmin(SysadminReadOnlyAdmin):
     list_filter = ("org_type", "status")
     search_fields = ("code", "name", "short_name")
     list_select_related = ("parent",)
-    raw_id_fields = ("parent", "secretary")
+    raw_id_fields = ("parent",)
+    exclude = ("secretary",)  # a roster person
 
 
 @admin.register(Unit)
@@ -30,10 +32,3 @@ class LeadershipTeamAdmin(SysadminReadOnlyAdmin):
     list_display = ("name", "unit", "is_district_managed")
     list_select_related = ("unit",)
     raw_id_fields = ("unit",)
-
-
-@admin.register(TeamPosition)
-class TeamPositionAdmin(SysadminReadOnlyAdmin):
-    list_display = ("team", "title", "person", "rank", "is_principal")
-    list_select_related = ("team", "person")
-    raw_id_fields = ("team", "person")

@@ -13,9 +13,10 @@ from django.utils import timezone
 from zugong.accounts.models import LoginLock
 from zugong.core.models import AuditEvent
 from zugong.core.testing import PersonaTestCase
+from zugong.imports.models import ImportJob
 
 # Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
-DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog")
+DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports")
 API_PREFIX = "api-"
 
 # URL name -> (kind, target) where kind is:
@@ -23,6 +24,9 @@ API_PREFIX = "api-"
 #   "person"   : takes pk of p.alice (a member of p.branch)
 #   "unit"/"team"/"position"/"transfer": pk of such a record in p.committee's subtree
 #   "lock"     : pk of a login lock (only the 安全管理员 may lift it)
+#   "user"     : pk of an account (p.member's; only the 系统管理员 / 安全管理员 manage accounts / grants)
+#   "grant"    : pk of a role grant (p.branch_secretary's; only the 安全管理员 removes it)
+#   "import"   : pk of an import job uploaded by p.branch_secretary (only its uploader sees it)
 #   "list"     : no argument; must not show the other side's names
 #   "public"   : reachable without scope (login pages, home)
 URL_TABLE: dict[str, str] = {
@@ -34,6 +38,16 @@ URL_TABLE: dict[str, str] = {
     "accounts:totp_setup": "list",
     "accounts:locks": "list",
     "accounts:lock_lift": "lock",
+    # 三员分立 (the matrix is in test_separation_of_duties): accounts are the 系统管理员's, grants the
+    # 安全管理员's; account lists show no person and the grant list no organization.
+    "accounts:user_list": "list",
+    "accounts:user_create": "list",
+    "accounts:user_password_reset": "user",
+    "accounts:user_deactivate": "user",
+    "accounts:user_reactivate": "user",
+    "accounts:grant_list": "list",
+    "accounts:grant_user": "user",
+    "accounts:grant_remove": "grant",
     "core:home": "list",
     "orgs:tree": "list",
     "orgs:tree_children": "org",
@@ -73,6 +87,14 @@ URL_TABLE: dict[str, str] = {
     "auditlog:list": "list",
     "auditlog:export": "list",
     "auditlog:detail": "audit",
+    # Roster import: the pages of a job are its uploader's only.
+    "imports:home": "list",
+    "imports:template": "list",
+    "imports:history": "list",
+    "imports:job": "import",
+    "imports:progress": "import",
+    "imports:annotated": "import",
+    "imports:run": "import",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -130,7 +152,19 @@ def test_it_covers_every_url():
 
 
 OTHER_SIDE = ("王小红", "李建国", "张晓梅", "陈志刚", "东城社区第一党支部", "东城街道办事处")
-OBJECT_KINDS = ("org", "person", "unit", "team", "position", "transfer", "audit", "lock")
+OBJECT_KINDS = (
+    "org",
+    "person",
+    "unit",
+    "team",
+    "position",
+    "transfer",
+    "audit",
+    "lock",
+    "import",
+    "user",
+    "grant",
+)
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
 METHODS = ("get", "post", "put", "patch")
@@ -145,6 +179,9 @@ def _target(p, kind):
         "position": p.team.positions.first().pk,
         "transfer": p.transfer.pk,
         "lock": p.lock.pk,
+        "import": p.import_job.pk,
+        "user": p.member.pk,
+        "grant": p.branch_secretary.grants.get().pk,
         "audit": AuditEvent.objects.order_by("id").values_list("pk", flat=True).first(),
     }[kind]
 
@@ -190,6 +227,9 @@ class ScopeBattery(PersonaTestCase):
             transfer_date=datetime.date(2024, 1, 5),
         )
         cls.p.lock = LoginLock.objects.create(kind="account", key="member", since=timezone.now(), failures=5)
+        cls.p.import_job = ImportJob.objects.create(
+            created_by=cls.p.branch_secretary, file_name="名册.xlsx", sha256="0" * 64, status="previewed"
+        )
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
