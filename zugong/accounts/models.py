@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from zugong.core import crypto
 from zugong.core.roles import Role
 
 
@@ -118,7 +119,8 @@ class TOTPDevice(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.CASCADE, related_name="totp"
     )
-    secret = models.CharField("密钥", max_length=64)
+    # The shared secret is encrypted at rest like personal data (and re-encrypted by rotate_keys).
+    secret_enc = models.CharField("密钥（密文）", max_length=200)
     confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
     last_step = models.BigIntegerField("最近使用的时间步", default=0)
 
@@ -126,5 +128,16 @@ class TOTPDevice(models.Model):
         verbose_name = "动态口令"
         verbose_name_plural = "动态口令"
 
+    SECRET_CONTEXT = "accounts.totpdevice.secret"
+    ENCRYPTED_COLUMNS = {"secret_enc": (SECRET_CONTEXT, None)}
+
     def __str__(self):
         return f"{self.user} 的动态口令"
+
+    @property
+    def secret(self) -> str:
+        return crypto.decrypt(self.secret_enc, context=self.SECRET_CONTEXT)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_enc = crypto.encrypt(value, context=self.SECRET_CONTEXT)

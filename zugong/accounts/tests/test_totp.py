@@ -129,3 +129,20 @@ class TwoStepLoginTest(PersonaTestCase):
         self.assertRedirects(r, reverse("accounts:totp_setup"))
         self.assertFalse(TOTPDevice.objects.exists())
         self.assertTrue(AuditEvent.objects.filter(event="totp_disabled").exists())
+
+
+class TOTPSecretAtRestTest(PersonaTestCase):
+    def test_it_stores_the_secret_encrypted(self):
+        from django.db import connection
+
+        from zugong.accounts import totp as totp_module
+
+        device = totp_module.totp_enable(user=self.p.org_admin, secret=SECRET, code=code_now())
+        self.assertIsNotNone(device)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT secret_enc FROM accounts_totpdevice WHERE id = %s", [device.pk])
+            (stored,) = cursor.fetchone()
+        self.assertNotIn(SECRET, stored)
+        self.assertTrue(stored.startswith("sm4gcm:"))
+        device.refresh_from_db()
+        self.assertEqual(device.secret, SECRET)
