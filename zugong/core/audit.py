@@ -152,7 +152,6 @@ CHAIN_FIELDS = (
     "detail",
     "prev_hash",
 )
-KEY_LABEL = b"zugong.audit.chain.v1"
 # pg_advisory_xact_lock key serializing appends ("zgaudit" in ASCII).
 CHAIN_LOCK = 0x7A67617564697400
 
