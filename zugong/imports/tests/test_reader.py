@@ -1,27 +1,13 @@
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from zugong.imports.reader import WorkbookError, check_file, open_sheet
-from zugong.imports.rules import HEADERS, REQUIRED, SHEET_NAME
+from zugong.imports.rules import REQUIRED, SHEET_NAME
+
+from .helpers import workbook
 
 MB = 1024 * 1024
-
-
-def workbook(rows=(), *, sheet=SHEET_NAME, headers=HEADERS, setup=None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    if headers:
-        ws.append(list(headers))
-    for row in rows:
-        ws.append(row)
-    if setup:
-        setup(ws)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def read(data: bytes, max_rows=1000):

@@ -5,7 +5,7 @@ from openpyxl import load_workbook
 from zugong.imports.reader import CellIssue
 from zugong.imports.report import annotated_workbook, template_workbook
 from zugong.imports.rules import HEADERS, SHEET_NAME
-from zugong.imports.tests.test_reader import workbook
+from zugong.imports.tests.helpers import workbook
 
 
 def test_it_serves_a_template_with_the_headers_and_text_formatted_id_column():
