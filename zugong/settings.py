@@ -1,6 +1,7 @@
 """Settings for Zugong. Every value that differs between machines comes from the environment,
 read through the strict helpers below so that a bad value fails loudly at start-up."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str, default: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks (host bits clear: 10.0.0.0/8, not 10.0.0.1/8)."""
+    items = env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks (CIDR), got {item!r}")
+    return items
 
 
 DEBUG = env_bool("ZUGONG_DEBUG", False)
@@ -148,6 +160,8 @@ MEDIA_ROOT = Path(env_str("ZUGONG_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Login security (等保 2.0 三级): lockout after repeated failures, 30 minutes' idle timeout.
 ZUGONG_LOCKOUT_FAILURES = env_int("ZUGONG_LOCKOUT_FAILURES", 5)
 ZUGONG_LOCKOUT_WINDOW_MINUTES = env_int("ZUGONG_LOCKOUT_WINDOW_MINUTES", 15)
+# The reverse proxies (nginx) whose X-Forwarded-For is believed for the client IP; empty: REMOTE_ADDR only.
+ZUGONG_TRUSTED_PROXIES = env_networks("ZUGONG_TRUSTED_PROXIES", "")
 SESSION_COOKIE_AGE = env_int("ZUGONG_IDLE_TIMEOUT_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the expiry on: an idle, not an absolute, timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -212,6 +226,8 @@ ZUGONG_AUDIT_RETENTION_DAYS = env_int("ZUGONG_AUDIT_RETENTION_DAYS", 180)
 # Roster import limits: upload size and data rows.
 ZUGONG_IMPORT_MAX_BYTES = env_int("ZUGONG_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 ZUGONG_IMPORT_MAX_ROWS = env_int("ZUGONG_IMPORT_MAX_ROWS", 200_000)
+# Uploaded workbooks (clear ID numbers inside) of jobs never imported are emptied after this many days.
+ZUGONG_IMPORT_KEEP_DAYS = env_int("ZUGONG_IMPORT_KEEP_DAYS", 7)
 
 LOGGING = {
     "version": 1,

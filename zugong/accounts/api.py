@@ -12,6 +12,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from zugong.core import audit
+from zugong.core.netaddr import client_ip
 from zugong.orgs.models import OrgStatus
 
 from . import lockout, totp
@@ -79,7 +80,7 @@ class TokenLoginSerializer(AuthTokenSerializer):
             audit.record_event(
                 actor=None, event="login_failed", detail={"username": username, "step": "totp"}
             )
-            if lockout.login_failure_record(username=username, ip=lockout.client_ip(request)):
+            if lockout.login_failure_record(username=username, ip=client_ip(request)):
                 raise exceptions.PermissionDenied(lockout.LOCKED_MESSAGE)
             raise serializers.ValidationError({"otp": "动态口令缺失、不正确或已过期。"}, code="authorization")
         return attrs

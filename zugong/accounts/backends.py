@@ -5,7 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from .lockout import client_ip, is_locked
+from zugong.core.netaddr import client_ip
+
+from .lockout import is_locked
 
 
 def mark_locked(request) -> None:

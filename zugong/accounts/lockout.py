@@ -29,10 +29,6 @@ def _window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.ZUGONG_LOCKOUT_WINDOW_MINUTES)
 
 
-def client_ip(request) -> str:
-    return (request.META.get("REMOTE_ADDR", "") if request is not None else "")[:64]
-
-
 def _locks_q(username: str, ip: str) -> Q:
     q = Q(kind=LoginLock.Kind.ACCOUNT, key=username)
     if ip:

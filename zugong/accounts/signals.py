@@ -5,6 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from zugong.core import audit
+from zugong.core.netaddr import client_ip
 
 from . import lockout
 from .backends import mark_locked, was_locked
@@ -25,7 +26,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         audit.record_event(actor=None, event="login_failed", detail={"username": username, "locked": True})
         return
     audit.record_event(actor=None, event="login_failed", detail={"username": username})
-    if lockout.login_failure_record(username=username, ip=lockout.client_ip(request)):
+    if lockout.login_failure_record(username=username, ip=client_ip(request)):
         mark_locked(request)
 
 

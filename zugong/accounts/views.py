@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zugong.core import audit
+from zugong.core.netaddr import client_ip
 
 from . import lockout, totp
 from .forms import LoginForm, PasswordChange, TOTPCodeForm
@@ -70,7 +71,7 @@ def login_totp(request):
         messages.info(request, "请重新输入用户名和密码。")
         return redirect("accounts:login")
     user = get_object_or_404(get_user_model(), pk=pending["user"], is_active=True)
-    username, ip = user.get_username(), lockout.client_ip(request)
+    username, ip = user.get_username(), client_ip(request)
     form = TOTPCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = totp.confirmed_device(user)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import crypto
+from . import bulk, crypto
 from .context import actor_var, client_ip_var, request_id_var
 from .idnumber import mask, mask_phone
 from .models import AuditCheckpoint, AuditEvent
@@ -44,6 +45,7 @@ class Events(models.TextChoices):
     EXPORT = "export", "导出"
     REVEAL = "reveal", "查看个人敏感信息"
     IMPORT = "import", "导入"
+    IMPORT_CLEANUP = "import_cleanup", "清理过期导入文件"
     DEMO_BUILT = "demo_built", "生成演示数据"
     AUDIT_PRUNE = "audit_prune", "清理过期审计记录"
 
@@ -63,16 +65,30 @@ def _plain(value):
     return value
 
 
+_SNAPSHOT_FIELDS: dict[str, tuple] = {}
+
+
+def _snapshot_fields(meta) -> tuple[tuple[str, object], ...]:
+    """(attname, masker or None) of the fields a snapshot holds, in field order; kept per model."""
+    label = getattr(meta, "label", None)
+    fields = _SNAPSHOT_FIELDS.get(label) if label else None
+    if fields is None:
+        fields = tuple(
+            (f.attname, MASKERS.get(f.name))
+            for f in meta.concrete_fields
+            if f.name not in SKIP_FIELDS and not f.name.endswith(SKIP_SUFFIXES)
+        )
+        if label:
+            _SNAPSHOT_FIELDS[label] = fields
+    return fields
+
+
 def snapshot(obj: models.Model) -> dict:
     """The concrete field values of ``obj`` with personal data masked."""
     data = {}
-    for field in obj._meta.concrete_fields:
-        if field.name in SKIP_FIELDS or field.name.endswith(SKIP_SUFFIXES):
-            continue
-        value = getattr(obj, field.attname)
-        if field.name in MASKERS:
-            value = MASKERS[field.name](value or "")
-        data[field.attname] = _plain(value)
+    for attname, masker in _snapshot_fields(obj._meta):
+        value = getattr(obj, attname)
+        data[attname] = _plain(masker(value or "") if masker else value)
     return data
 
 
@@ -306,6 +322,13 @@ def prune_before(*, cutoff: dt.datetime, by: str = "") -> AuditCheckpoint | None
     return cp
 
 
+BULK_COLUMNS = [
+    "at", "actor_id", "actor_name", "ip", "request_id", "kind", "event", "object_type", "object_id",
+    "object_repr", "before", "after", "detail", "prev_hash", "hash",
+]  # fmt: skip
+_dumps = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def record_changes_bulk(
     *,
     actor,
@@ -314,48 +337,107 @@ def record_changes_bulk(
     before: dict | None = None,
     detail: dict | None = None,
 ) -> int:
-    """One change row per object, for bulk writes (an import of 100,000 people): the rows are chained in
-    Python under the same lock as ``append`` and inserted by multi-row INSERTs, which the append-only
-    manager refuses to everyone else. ``before`` maps pk -> snapshot for updates."""
-    if not objs:
-        return 0
-    actor_fields = _actor_fields(actor)
-    ip, request_id = client_ip_var.get(), request_id_var.get()
-    now = timezone.now()
-    limits = {
-        name: AuditEvent._meta.get_field(name).max_length
-        for name in ("actor_name", "ip", "request_id", "object_type", "object_id", "object_repr")
-    }
-    rows = []
+    """One change row per object, for bulk writes (an import of 100,000 people). ``before`` maps
+    pk -> snapshot for updates."""
+    entries = []
     for obj in objs:
+        # ``snapshot`` gives JSON values already (``_plain``): no round trip through json per row.
         after = snapshot(obj) if kind != AuditEvent.Kind.DELETE else None
         old = (before or {}).get(obj.pk)
         if old is not None and after is not None and kind == AuditEvent.Kind.UPDATE:
             changed = {k for k in after if old.get(k) != after.get(k)}
             old, after = {k: old.get(k) for k in changed}, {k: after[k] for k in changed}
-        row = AuditEvent(
-            at=now,
-            **actor_fields,
-            ip=ip,
-            request_id=request_id,
-            kind=kind,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj),
-            before=_json_value(old),
-            after=_json_value(after),
-            detail=_json_value(detail),
-        )
-        for name, limit in limits.items():
-            setattr(row, name, (getattr(row, name) or "")[:limit])
-        rows.append(row)
+        entries.append((obj._meta.label_lower, str(obj.pk), str(obj), old, after))
+    return _append_bulk(actor=actor, kind=kind, entries=entries, detail=detail)
+
+
+def record_rows_bulk(
+    *,
+    actor,
+    model: type[models.Model],
+    attnames: list[str],
+    rows: list[tuple],
+    ids: list[int],
+    reprs: list[str],
+    detail: dict | None = None,
+) -> int:
+    """One ``create`` row per row inserted set-based by ``core.bulk`` (no model instances): the ``after``
+    snapshot is what ``snapshot`` gives for the object those values make (other fields at their
+    defaults), built from the tuples."""
+    where = {name: i for i, name in enumerate(attnames)}
+    pk_name = model._meta.pk.attname
+    defaults = {f.attname: f.get_default() for f in model._meta.concrete_fields if f.attname not in where}
+    getters = []
+    for attname, masker in _snapshot_fields(model._meta):
+        if attname == pk_name:
+            getters.append((attname, masker, -1, None))
+        elif attname in where:
+            getters.append((attname, masker, where[attname], None))
+        else:
+            getters.append((attname, masker, None, defaults[attname]))
+    label = model._meta.label_lower
+    entries = []
+    for pk, row, text in zip(ids, rows, reprs, strict=True):
+        after = {}
+        for attname, masker, i, default in getters:
+            value = pk if i == -1 else (row[i] if i is not None else default)
+            after[attname] = _plain(masker(value or "") if masker else value)
+        entries.append((label, str(pk), text, None, after))
+    return _append_bulk(actor=actor, kind=AuditEvent.Kind.CREATE, entries=entries, detail=detail)
+
+
+def _append_bulk(*, actor, kind: str, entries: list[tuple], detail: dict | None) -> int:
+    """Chain and insert the rows for ``entries`` = (object type, id, repr, before, after): chained in
+    Python under the same lock as ``append``, one keyed MAC copied per row, the canonical JSON assembled
+    around each row's own values (the same bytes as ``_canonical``), and written set-based
+    (``core.bulk``: COPY on PostgreSQL, where the JSON columns take that text as it is). With ``append``
+    the only path into the chain."""
+    if not entries:
+        return 0
+    actor_fields = _actor_fields(actor)
+    actor_id, actor_name = actor_fields["actor_id"], actor_fields["actor_name"][:150]
+    ip, request_id = (client_ip_var.get() or "")[:64], (request_id_var.get() or "")[:64]
+    now = timezone.now()
+    detail = _json_value(detail)
+    detail_text = _dumps(detail)
+    head = f'{{"actor_id":{_dumps(actor_id)},"actor_name":{_dumps(actor_name)},"after":'
+    at_part = f',"at":{_dumps(now.astimezone(dt.UTC).isoformat(timespec="microseconds"))},"before":'
+    middle = f',"detail":{detail_text},"event":"","ip":{_dumps(ip)},"kind":{_dumps(kind)},"object_id":'
+    tail = f',"request_id":{_dumps(request_id)}}}'
+    as_text = bulk.uses_copy()
     with transaction.atomic():
         _lock_chain()
-        prev = _last_hash()
-        for row in rows:
-            row.prev_hash = prev
-            row.hash = prev = row_hash(row)
-            row._chained = True
-        # The base QuerySet's bulk_create: the one sanctioned bulk path into the chain.
-        models.QuerySet.bulk_create(AuditEvent.objects.all(), rows, batch_size=500)
-    return len(rows)
+        head_hash = _last_hash()
+        template = hmac.HMAC(crypto.keyring().audit_key, hashes.SM3())
+
+        def chained():
+            """The rows, each hashed as it is written (COPY streams while the next ones are made)."""
+            prev = head_hash
+            for object_type, object_id, object_repr, old, after in entries:
+                object_type, object_id, object_repr = object_type[:64], object_id[:64], object_repr[:200]
+                old_text, after_text = _dumps(old), _dumps(after)
+                mac = template.copy()
+                mac.update(
+                    (
+                        f"{head}{after_text}{at_part}{old_text}{middle}{_dumps(object_id)},"
+                        f'"object_repr":{_dumps(object_repr)},"object_type":{_dumps(object_type)},'
+                        f'"prev_hash":{_dumps(prev)}{tail}'
+                    ).encode()
+                )
+                digest = mac.finalize().hex()
+                if as_text:  # JSON text for COPY; SQL NULL for None, as the JSONField writes it
+                    old = old_text if old is not None else None
+                    after = after_text if after is not None else None
+                    row_detail = detail_text if detail is not None else None
+                else:
+                    row_detail = detail
+                yield (now, actor_id, actor_name, ip, request_id, kind, "", object_type, object_id,
+                       object_repr, old, after, row_detail, prev, digest)  # fmt: skip
+                prev = digest
+
+        columns = bulk.Columns(AuditEvent, BULK_COLUMNS)
+        if as_text:
+            bulk.copy_rows(columns, chained(), prepared=True)
+        else:
+            bulk.create_objects(columns, list(chained()), batch_size=500)
+    return len(entries)

@@ -1,6 +1,7 @@
 import uuid
 
 from .context import actor_var, client_ip_var, request_id_var
+from .netaddr import client_ip
 
 
 class RequestContextMiddleware:
@@ -12,7 +13,7 @@ class RequestContextMiddleware:
         request.request_id = rid
         tokens = (
             request_id_var.set(rid),
-            client_ip_var.set(request.META.get("REMOTE_ADDR", "")),
+            client_ip_var.set(client_ip(request)),
             actor_var.set(
                 request.user if getattr(request, "user", None) and request.user.is_authenticated else None
             ),

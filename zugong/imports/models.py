@@ -9,8 +9,9 @@ PAYLOAD_CONTEXT = "imports.importjob.payload"
 
 class ImportJob(models.Model):
     """One upload of a roster workbook: its checks, its preview (dry run) and its import. The uploaded
-    file holds ID numbers in clear, so it is kept encrypted (SM4-GCM) and dropped once imported. A job is
-    seen by the user who uploaded it, nobody else (the views filter on ``created_by``)."""
+        file holds ID numbers in clear, so it is kept encrypted (SM4-GCM), as are its checked rows, and both are
+    dropped once imported. A job is
+        seen by the user who uploaded it, nobody else (the views filter on ``created_by``)."""
 
     class Status(models.TextChoices):
         VALIDATING = "validating", "校验中"
@@ -28,6 +29,10 @@ class ImportJob(models.Model):
     sha256 = models.CharField("文件 SHA-256", max_length=64)
     size = models.PositiveIntegerField("文件大小（字节）", default=0)
     payload_enc = models.TextField("文件内容（密文）", blank=True, default="", editable=False)
+    # The rows as checked at upload (``imports.plan``), sealed like the file, and the digest of what the
+    # checks depended on: the import reuses them when that is unchanged.
+    plan_enc = models.TextField("校验结果（密文）", blank=True, default="", editable=False)
+    plan_basis = models.CharField("校验依据摘要", max_length=64, blank=True, default="", editable=False)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.VALIDATING)
     dry_run = models.BooleanField("仅预览", default=True)
     row_count = models.PositiveIntegerField("数据行数", default=0)
@@ -62,6 +67,11 @@ class ImportJob(models.Model):
             if self.payload_enc
             else b""
         )
+
+    @property
+    def file_cleared(self) -> bool:
+        """The uploaded file is gone (imported, or emptied by ``import_cleanup``): the job cannot run."""
+        return not self.payload_enc
 
     @property
     def percent(self) -> int:

@@ -51,7 +51,7 @@ RANK = {label: value for value, label in Rank.choices}
 STATUS = {label: value for value, label in MembershipStatus.choices}
 
 
-@dataclass
+@dataclass(slots=True)
 class RowData:
     row: int
     name: str = ""
@@ -66,6 +66,7 @@ class RowData:
     post: str = ""
     rank: str = Rank.NONE
     org_id: int | None = None
+    org_header: str = "所在党组织"  # the column the organization was given in (code or name path)
     status: str = ""
     join_date: dt.date | None = None
     confirmation_date: dt.date | None = None
@@ -180,7 +181,7 @@ def validate_row(row: int, raw: dict[str, object], look: Lookups) -> RowData:
         issue("所在党组织", "含有不允许的字符（< ; ' \" 等）")
         path = ""
     path = "/".join(part.strip() for part in path.split("/") if part.strip())
-    header = "所在党组织编码" if code else "所在党组织"
+    header = d.org_header = "所在党组织编码" if code else "所在党组织"
     if code:
         d.org_id = look.org_by_code.get(code)
         if d.org_id is None:

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -18,13 +17,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zugong.core import audit, crypto, idnumber
+from zugong.core import audit, bulk, crypto, idnumber
 from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
 from zugong.core.scope import grant_paths, scope_q
 from zugong.core.strokes import name_key
 from zugong.orgs.models import MEMBER_HOLDING_TYPES, Organization, OrgStatus, Unit
-from zugong.people.choices import Rank
+from zugong.people.choices import MembershipStatus, Rank
 from zugong.people.models import (
     HOME_ADDRESS_CONTEXT,
     ID_NUMBER_CONTEXT,
@@ -35,13 +34,13 @@ from zugong.people.models import (
 
 from . import reader, rules
 from .models import ImportJob
+from .plan import Plan, basis_of, seal, unseal
 from .reader import CellIssue, WorkbookError
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1000
 ID_COLUMN = "公民身份号码"
-ORG_COLUMN = "所在党组织"
 ELSEWHERE = "该人员已在其他组织登记，需办理组织关系转接"
 ARCHIVED = "该人员已归档，请先在人员名册中恢复后再导入"
 MOVED = "该人员在册的所在党组织与表中不同；变更所在党组织请办理组织关系转接"
@@ -77,9 +76,10 @@ def _in(paths: list[str], path: str) -> bool:
 # ---- what the database knows -----------------------------------------------------------------------
 
 
-def build_lookups(actor) -> tuple[rules.Lookups, dict[int, str]]:
+def build_lookups(actor, sha256: str = "") -> tuple[rules.Lookups, dict[int, str], str]:
     """The organizations the importer may add to (and their ancestors, for the name paths), and the
-    units: one query each. Returns the lookups and {org id: materialized path}."""
+    units: one query each. Returns the lookups, {org id: materialized path} and the digest of both with
+    the file's (``plan.basis_of``)."""
     add_paths = grant_paths(actor, Action.ADD)
     if not add_paths:
         raise PermissionDenied("您没有导入人员的权限。")
@@ -121,30 +121,12 @@ def build_lookups(actor) -> tuple[rules.Lookups, dict[int, str]]:
         unit_by_key=unit_by_key,
         today=timezone.localdate(),
     )
-    return look, paths
+    basis = basis_of(actor_id=actor.pk, sha256=sha256, look=look, org_paths=paths, scope=list(in_scope),
+                     holds=list(holds))  # fmt: skip
+    return look, paths, basis
 
 
-@dataclass
-class Plan:
-    """The outcome of reading and checking a whole file; ``good`` only counts when ``issues`` is empty."""
-
-    row_count: int = 0
-    issues: list[CellIssue] = field(default_factory=list)
-    # (row data, ID blind index, headers with a non-empty cell)
-    good: list[tuple[rules.RowData, str, frozenset]] = field(default_factory=list)
-    existing: dict[str, int] = field(default_factory=dict)  # ID blind index -> person pk
-    org_paths: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def new_count(self) -> int:
-        return sum(1 for _, h, _ in self.good if h not in self.existing)
-
-    @property
-    def updated_count(self) -> int:
-        return len(self.good) - self.new_count
-
-
-def _analyse(actor, data: bytes, *, job_id: int | None = None) -> Plan:
+def _analyse(actor, data: bytes, *, sha256: str, job_id: int | None = None) -> Plan:
     """Read and check every row. Raises WorkbookError for a problem of the whole file."""
     sheet = reader.open_sheet(
         data,
@@ -152,12 +134,13 @@ def _analyse(actor, data: bytes, *, job_id: int | None = None) -> Plan:
         required_headers=rules.REQUIRED,
         max_rows=settings.ZUGONG_IMPORT_MAX_ROWS,
     )
-    look, org_paths = build_lookups(actor)
-    plan = Plan(org_paths=org_paths)
+    look, org_paths, basis = build_lookups(actor, sha256)
+    plan = Plan(org_paths=org_paths, basis=basis)
     cipher = crypto.ColumnCipher(ID_NUMBER_CONTEXT)
     first_row: dict[str, int] = {}
     reported: set[int] = set()
     rows_by_hash: dict[str, rules.RowData] = {}
+    presents: dict[frozenset, frozenset] = {}  # one set object per combination of filled columns
     for number, raw in sheet.rows:
         plan.row_count += 1
         if job_id is not None and plan.row_count % CHUNK == 0:
@@ -176,13 +159,34 @@ def _analyse(actor, data: bytes, *, job_id: int | None = None) -> Plan:
             continue
         rows_by_hash[digest] = d
         if not d.issues:
-            present = frozenset(h for h, v in raw.items() if reader.clean_text(v))
-            plan.good.append((d, digest, present))
+            # A cell counts as filled unless it is empty or only spaces (str.strip covers U+3000, U+00A0).
+            present = frozenset(
+                h for h, v in raw.items() if v is not None and (type(v) is not str or v.strip())
+            )
+            plan.good.append((d, digest, presents.setdefault(present, present)))
     _check_against_roll(actor, plan, rows_by_hash)
+    _sort_issues(plan)
+    return plan
+
+
+def _sort_issues(plan: Plan) -> None:
     plan.issues.sort(
         key=lambda i: (i.row, rules.HEADERS.index(i.column) if i.column in rules.HEADERS else 99)
     )
-    return plan
+
+
+def _plan_for_run(actor, job: ImportJob) -> Plan:
+    """The rows checked at upload when nothing they depend on has changed (``plan.basis_of``), checked
+    again against the roll; otherwise the file read and checked anew."""
+    if job.plan_enc:
+        _, org_paths, basis = build_lookups(actor, job.sha256)
+        if basis == job.plan_basis:
+            plan = unseal(job.plan_enc, basis=basis, org_paths=org_paths)
+            _progress[job.pk] = ("校验", plan.row_count // 2, plan.row_count)
+            _check_against_roll(actor, plan, {digest: d for d, digest, _ in plan.good})
+            _sort_issues(plan)
+            return plan
+    return _analyse(actor, job.payload(), sha256=job.sha256, job_id=job.pk)
 
 
 def _check_against_roll(actor, plan: Plan, rows_by_hash: dict[str, rules.RowData]) -> None:
@@ -209,7 +213,7 @@ def _check_against_roll(actor, plan: Plan, rows_by_hash: dict[str, rules.RowData
             elif archived_at is not None:
                 d.issues.append(CellIssue(d.row, ID_COLUMN, ARCHIVED))
             elif d.org_id is not None and d.org_id != org_id:
-                d.issues.append(CellIssue(d.row, ORG_COLUMN, MOVED))
+                d.issues.append(CellIssue(d.row, d.org_header, MOVED))
             elif cadre and ((d.post and d.post != post) or (d.rank != Rank.NONE and d.rank != rank)):
                 d.issues.append(CellIssue(d.row, "职务", CADRE))
             else:
@@ -221,6 +225,10 @@ def _check_against_roll(actor, plan: Plan, rows_by_hash: dict[str, rules.RowData
 
 
 def _store(job: ImportJob, plan: Plan) -> None:
+    if plan.issues:
+        job.plan_enc, job.plan_basis = "", ""
+    elif not plan.reused:
+        job.plan_enc, job.plan_basis = seal(plan), plan.basis
     job.row_count = plan.row_count
     job.issues = [{"row": i.row, "column": i.column, "message": i.message} for i in plan.issues]
     job.error_count = len(plan.issues)
@@ -234,11 +242,12 @@ def roster_import_upload(*, actor, file_name: str, data: bytes, dry_run: bool = 
     """Check the file and every row, and record the job. A problem of the whole file (not an .xlsx, too
     big, no such sheet …) raises WorkbookError and nothing is recorded."""
     reader.check_file(data, max_bytes=settings.ZUGONG_IMPORT_MAX_BYTES)
-    plan = _analyse(actor, data)  # outside a transaction: reading a big file holds no lock
+    sha256 = hashlib.sha256(data).hexdigest()
+    plan = _analyse(actor, data, sha256=sha256)  # outside a transaction: reading a big file holds no lock
     job = ImportJob(
         created_by=actor,
         file_name=file_name[:200],
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         size=len(data),
         dry_run=dry_run,
     )
@@ -251,7 +260,7 @@ def roster_import_upload(*, actor, file_name: str, data: bytes, dry_run: bool = 
 def roster_import_validate(*, actor, job: ImportJob) -> ImportJob:
     """Check the job's file again and record what is wrong with it (the rows as they are now)."""
     try:
-        plan = _analyse(actor, job.payload())
+        plan = _analyse(actor, job.payload(), sha256=job.sha256)
     except WorkbookError as exc:
         plan = Plan(issues=[CellIssue(1, "文件", str(exc))])
     _store(job, plan)
@@ -306,7 +315,7 @@ def _run_claimed(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
     plan = None
     try:
         with transaction.atomic():
-            plan = _analyse(actor, job.payload(), job_id=job.pk)
+            plan = _plan_for_run(actor, job)
             if plan.issues:
                 transaction.set_rollback(True)
             else:
@@ -340,13 +349,21 @@ def _run_claimed(*, actor, job: ImportJob, dry_run: bool) -> ImportJob:
         job.status = ImportJob.Status.PREVIEWED if dry_run else ImportJob.Status.DONE
         job.finished_at = timezone.now()
         if not dry_run:
-            job.payload_enc = ""  # the clear ID numbers are on the roll now, encrypted; the file goes
+            # The clear ID numbers are on the roll now, encrypted; the file and its checked rows go.
+            job.payload_enc, job.plan_enc, job.plan_basis = "", "", ""
     job.save()
     return job
 
 
 # ---- writing -----------------------------------------------------------------------------------------
 
+NEW_CHUNK = 5000
+PERSON_NEW_FIELDS = [
+    "name", "name_stroke_key", "sex", "ethnicity", "birth_date", "education", "unit_id", "post", "rank",
+    "org_id", "org_path", "party_status", "id_number_enc", "id_number_hash", "id_number_masked", "id_tail",
+    "phone_enc", "phone_hash", "phone_masked", "home_address_enc", "created_at", "updated_at",
+]  # fmt: skip
+MEMBERSHIP_NEW_FIELDS = ["person_id", "status", "join_date", "confirmation_date", "created_at", "updated_at"]
 PERSON_UPDATE_FIELDS = [
     "name", "name_stroke_key", "ethnicity", "education", "unit", "post", "rank", "party_status",
     "phone_enc", "phone_hash", "phone_masked", "home_address_enc", "updated_at",
@@ -372,40 +389,44 @@ def _write(actor, job: ImportJob, plan: Plan) -> None:
     new = [g for g in plan.good if g[1] not in plan.existing]
     old = [g for g in plan.good if g[1] in plan.existing]
     done = 0
-    for batch in _chunks(new):
-        people = [
-            Person(
-                name=d.name,
-                name_stroke_key=name_key(d.name),
-                sex=d.sex,
-                ethnicity=d.ethnicity,
-                birth_date=d.birth_date,
-                education=d.education,
-                unit_id=d.unit_id,
-                post=d.post,
-                rank=d.rank,
-                org_id=d.org_id,
-                org_path=plan.org_paths[d.org_id],
-                party_status=d.status,
-                id_number_enc=c.id.encrypt(d.id_number),
-                id_number_hash=digest,
-                id_number_masked=idnumber.mask(d.id_number),
-                id_tail=d.id_number[-4:],
-                phone_enc=c.phone.encrypt(d.phone),
-                phone_hash=c.phone.blind_index(d.phone),
-                phone_masked=idnumber.mask_phone(d.phone),
-                home_address_enc=c.address.encrypt(d.home_address),
-            )
-            for d, digest, _ in batch
+    status_label = dict(MembershipStatus.choices)
+    for batch in _chunks(new, NEW_CHUNK):
+        # New people go in as tuples (COPY on PostgreSQL, each row encrypted while the server takes in
+        # the ones before it), audited from the same tuples.
+        people, members = [], []
+
+        def person_rows(batch=batch, people=people):
+            for d, digest, _ in batch:
+                row = (
+                    d.name, name_key(d.name), d.sex, d.ethnicity, d.birth_date, d.education, d.unit_id, d.post,
+                    d.rank, d.org_id, plan.org_paths[d.org_id], d.status, c.id.encrypt(d.id_number), digest,
+                    idnumber.mask(d.id_number), d.id_number[-4:], c.phone.encrypt(d.phone),
+                    c.phone.blind_index(d.phone), idnumber.mask_phone(d.phone), c.address.encrypt(d.home_address),
+                    now, now,
+                )  # fmt: skip
+                people.append(row)
+                yield row
+
+        ids = bulk.insert(Person, PERSON_NEW_FIELDS, person_rows(), count=len(batch))
+        members = [
+            (pk, d.status, d.join_date, d.confirmation_date, now, now)
+            for pk, (d, _, _) in zip(ids, batch, strict=True)
+            if d.status
         ]
-        Person.objects.bulk_create(people)
-        members = [_membership(p, d) for p, (d, _, _) in zip(people, batch, strict=True) if d.status]
-        Membership.objects.bulk_create(members)
-        _recheck(actor, Action.ADD, [p.pk for p in people])
-        audit.record_changes_bulk(actor=actor, kind=AuditEvent.Kind.CREATE, objs=people)
-        audit.record_changes_bulk(actor=actor, kind=AuditEvent.Kind.CREATE, objs=members)
+        member_ids = bulk.insert(Membership, MEMBERSHIP_NEW_FIELDS, members, count=len(members))
+        audit.record_rows_bulk(
+            actor=actor, model=Person, attnames=PERSON_NEW_FIELDS, rows=people, ids=ids,
+            reprs=[row[0] for row in people],
+        )  # fmt: skip
+        names = {pk: row[0] for pk, row in zip(ids, people, strict=True)}
+        audit.record_rows_bulk(
+            actor=actor, model=Membership, attnames=MEMBERSHIP_NEW_FIELDS, rows=members, ids=member_ids,
+            reprs=[f"{names[m[0]]}（{status_label[m[1]]}）" for m in members],
+        )  # fmt: skip
         done += len(batch)
         _progress[job.pk] = ("写入", done, plan.row_count)
+    if new:
+        _recheck_orgs(actor, {d.org_id for d, _, _ in new})
     for batch in _chunks(old):
         pks = [plan.existing[digest] for _, digest, _ in batch]
         people = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=pks)}
@@ -437,7 +458,7 @@ def _write(actor, job: ImportJob, plan: Plan) -> None:
         Membership.objects.bulk_update(
             changed_members, ["status", "join_date", "confirmation_date", "updated_at"]
         )
-        Membership.objects.bulk_create(new_members)
+        bulk.insert_objects(new_members)
         _recheck(actor, Action.CHANGE, pks)
         audit.record_changes_bulk(
             actor=actor, kind=AuditEvent.Kind.UPDATE, objs=list(people.values()), before=before
@@ -453,4 +474,11 @@ def _write(actor, job: ImportJob, plan: Plan) -> None:
 def _recheck(actor, action: str, pks: list[int]) -> None:
     """After the write, inside the transaction: every person written is within the importer's scope."""
     if Person.objects.restrict(actor, action).filter(pk__in=pks).count() != len(pks):
+        raise PermissionDenied("导入的人员超出了您的授权范围，已全部撤销。")
+
+
+def _recheck_orgs(actor, org_ids: set[int]) -> None:
+    """After writing new people, inside the transaction: every organization they went into (their
+    ``org_path`` is its path) is one the importer may add people to, by the one scope check."""
+    if Organization.objects.restrict(actor, Action.ADD).filter(pk__in=org_ids).count() != len(org_ids):
         raise PermissionDenied("导入的人员超出了您的授权范围，已全部撤销。")

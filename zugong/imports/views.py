@@ -26,6 +26,7 @@ from .models import ImportJob
 from .reader import CellIssue, WorkbookError
 
 ISSUES_SHOWN = 500
+FILE_CLEARED = "上传的文件已按保留期限清除，请重新上传。"
 
 
 def _require_import(user) -> None:
@@ -127,7 +128,7 @@ def annotated_download(request, pk: int):
     job = _get_job_for_user(request, pk)
     data = job.payload()
     if not data:
-        raise Http404("该任务的原始文件已在导入后删除。")
+        raise Http404("该任务的原始文件已删除（导入后即删除，未导入的按保留期限清除）。")
     issues = [CellIssue(i["row"], i["column"], i["message"]) for i in job.issues]
     try:
         tmp = report.annotated_workbook(data, issues)
@@ -144,6 +145,10 @@ def annotated_download(request, pk: int):
 def job_run(request, pk: int):
     """确认导入: the real import of a previewed job."""
     job = _get_job_for_user(request, pk)
+    runnable = job.status in (ImportJob.Status.VALIDATING, ImportJob.Status.PREVIEWED)
+    if runnable and job.file_cleared:  # emptied by import_cleanup: nothing left to import
+        messages.error(request, FILE_CLEARED)
+        return redirect(reverse("imports:job", args=[job.pk]))
     try:
         job = services.roster_import_start(actor=request.user, job=job, dry_run=False)
     except services.ImportRefused as exc:

@@ -38,9 +38,7 @@ class Person(ArchivableModel):
     id_tail = models.CharField("身份号码后四位", max_length=4, editable=False, default="")
     birth_date = models.DateField("出生日期", db_index=True)
     phone_enc = models.TextField("联系电话（密文）", editable=False, blank=True, default="")
-    phone_hash = models.CharField(
-        "联系电话（索引）", max_length=64, editable=False, blank=True, default="", db_index=True
-    )
+    phone_hash = models.CharField("联系电话（索引）", max_length=64, editable=False, blank=True, default="")
     phone_masked = models.CharField("联系电话", max_length=20, editable=False, blank=True, default="")
     home_address_enc = models.TextField("家庭住址（密文）", editable=False, blank=True, default="")
     education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
@@ -72,6 +70,8 @@ class Person(ArchivableModel):
         indexes = [
             models.Index(fields=["name_stroke_key", "id"], name="person_stroke_id"),
             models.Index(fields=["id_tail"], name="person_id_tail"),
+            # Exact lookups only: a plain index (``db_index`` would add a LIKE one on PostgreSQL too).
+            models.Index(fields=["phone_hash"], name="person_phone_hash"),
             # PostgreSQL: the scope's prefix test over the people on the roll, index-only for the counts.
             # (SQLite has no covering indexes and skips this one; it uses the org_path index.)
             models.Index(

@@ -69,6 +69,33 @@ class LockoutTest(PersonaTestCase):
         self.assertContains(self.log_in(ip="10.9.9.9"), LOCKED_MESSAGE)
         self.assertRedirects(self.log_in(ip="10.9.9.8"), reverse("core:home"))
 
+    @override_settings(ZUGONG_TRUSTED_PROXIES=["10.0.0.254"])
+    def test_it_locks_the_forwarded_ip_behind_a_trusted_proxy_not_the_proxy(self):
+        def fail(username, client, spoofed):
+            self.client.post(
+                reverse(LOGIN),
+                {"username": username, "password": "Wrong#123"},
+                REMOTE_ADDR="10.0.0.254",
+                HTTP_X_FORWARDED_FOR=f"{spoofed}, {client}",  # the left-most value is the client's own
+            )
+
+        for i, name in enumerate(("a1", "b2", "c3", "d4", "e5")):
+            fail(name, "198.51.100.7", spoofed=f"203.0.113.{i}")
+        lock = LoginLock.objects.get(kind="ip")
+        self.assertEqual((lock.key, lock.failures), ("198.51.100.7", 5))
+        self.assertEqual(
+            set(AuditEvent.objects.filter(event="login_failed").values_list("ip", flat=True)),
+            {"198.51.100.7"},
+        )
+        # Other clients behind the same proxy still log in.
+        r = self.client.post(
+            reverse(LOGIN),
+            {"username": "member", "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.254",
+            HTTP_X_FORWARDED_FOR="198.51.100.8",
+        )
+        self.assertRedirects(r, reverse("core:home"))
+
     @override_settings(ZUGONG_LOCKOUT_FAILURES=3, ZUGONG_LOCKOUT_WINDOW_MINUTES=1)
     def test_it_reads_the_thresholds_from_settings(self):
         self.fail_login(times=3)

@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from zugong.accounts.models import RoleGrant, User
-from zugong.core import audit, crypto, idnumber
+from zugong.core import audit, bulk, crypto, idnumber
 from zugong.orgs.models import LeadershipTeam, Organization, TeamPosition, Unit
 from zugong.people.choices import Rank
 from zugong.people.models import ID_NUMBER_CONTEXT, PHONE_CONTEXT, CadreRecord, Membership, Person
@@ -25,26 +25,17 @@ from .plan import DemoPlan
 BATCH = 10_000
 TABLES = {"org": Organization, "unit": Unit, "team": LeadershipTeam, "person": Person,
           "membership": Membership, "cadre": CadreRecord}  # fmt: skip
-# Field types whose Python values the database driver takes as they are; others go through the field.
-PLAIN_FIELDS = (
-    models.AutoField, models.BigAutoField, models.CharField, models.TextField, models.DateField, models.DateTimeField,
-    models.BooleanField, models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-    models.ForeignKey, models.OneToOneField,
-)  # fmt: skip
 
 
 class Writer:
-    """Collects rows (tuples in ``attnames`` order) and writes them ``batch`` at a time. Fields not named
-    take their model default; an unnamed primary key is left to the database."""
+    """Collects rows (tuples in ``attnames`` order) and writes them ``batch`` at a time (``core.bulk``).
+    Fields not named take their model default; an unnamed primary key is left to the database."""
 
     def __init__(self, model, attnames: list[str], use_copy: bool, batch: int = BATCH):
-        self.model, self.attnames, self.use_copy, self.batch = model, attnames, use_copy, batch
+        self.columns = bulk.Columns(model, attnames)
+        self.use_copy, self.batch = use_copy, batch
         self.rows: list[tuple] = []
         self.count = 0
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        self.extra = [f for name, f in fields.items() if name not in attnames and not f.primary_key]
-        self.fields = [fields[name] for name in attnames] + self.extra
-        self.prep = [i for i, f in enumerate(self.fields) if type(f) not in PLAIN_FIELDS]
 
     def add(self, row: tuple) -> None:
         self.rows.append(row)
@@ -54,28 +45,12 @@ class Writer:
     def flush(self) -> None:
         if not self.rows:
             return
-        defaults = tuple(f.get_default() for f in self.extra)
         if self.use_copy:
-            self._copy(defaults)
+            bulk.copy_rows(self.columns, self.rows)
         else:
-            names = self.attnames + [f.attname for f in self.extra]
-            objs = [self.model(**dict(zip(names, row + defaults, strict=True))) for row in self.rows]
-            self.model.objects.bulk_create(objs, batch_size=2000)
+            bulk.create_objects(self.columns, self.rows)
         self.count += len(self.rows)
         self.rows = []
-
-    def _copy(self, defaults: tuple) -> None:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        sql = f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in self.rows:
-                values = row + defaults
-                if self.prep:
-                    values = list(values)
-                    for i in self.prep:
-                        values[i] = self.fields[i].get_db_prep_save(values[i], connection)
-                copy.write_row(values)
 
 
 def next_ids() -> dict[str, int]:

@@ -9,10 +9,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from zugong.core import audit
 from zugong.core.models import AuditEvent
-from zugong.core.testing import PersonaTestCase
+from zugong.core.testing import PersonaTestCase, create_person
 from zugong.imports import services
 from zugong.imports.models import ImportJob
+from zugong.imports.services import ELSEWHERE, build_lookups
+from zugong.orgs.models import Unit
 from zugong.people.models import Membership, Person
 
 from .helpers import member, new_id, row, upload, workbook
@@ -117,7 +120,45 @@ class GoodFileTest(ImportTestCase):
         self.assertNotIn(new_id(11), str(created.first().after))  # masked
         updated = AuditEvent.objects.get(kind="update", object_type="people.person")
         self.assertEqual(updated.after, {"post": "社区主任"})
+        # New rows are written as tuples and audited from them: the rows say what ``snapshot`` says of
+        # the records as they are in the database.
+        for entry in created:
+            person = Person.objects.get(pk=entry.object_id)
+            self.assertEqual((entry.after, entry.object_repr), (audit.snapshot(person), str(person)))
+        liu = Membership.objects.get(person__name="刘晓燕")
+        entry = AuditEvent.objects.get(kind="create", object_type="people.membership", object_id=str(liu.pk))
+        self.assertEqual((entry.after, entry.object_repr), (audit.snapshot(liu), str(liu)))
         call_command("audit_verify")  # exits non-zero (SystemExit) on a broken chain
+
+    def test_it_reuses_the_checked_rows_and_checks_the_roll_again(self):
+        self.post(self.good_file(), dry_run=True)
+        job = self.last_job()
+        self.assertTrue(job.plan_enc and job.plan_basis)
+        self.assertNotIn(new_id(11), job.plan_enc)  # sealed like the file
+        # Someone puts 刘晓燕 on the roll of another branch between the preview and the import.
+        create_person(
+            name="刘晓燕",
+            org=self.p.other_branch,
+            id_number=new_id(11),
+            birth_date=dt.date(1988, 5, 4),
+            sex="F",
+        )
+        self.client.post(reverse("imports:run", args=[job.pk]))
+        job.refresh_from_db()
+        self.assertEqual(job.status, "invalid")
+        self.assertEqual(job.issues[0]["message"], ELSEWHERE)
+        self.assertFalse(Person.objects.filter(name="孙立").exists())
+
+    def test_it_checks_the_file_anew_when_what_the_rows_depend_on_changed(self):
+        self.post(self.good_file(), dry_run=True)
+        job = self.last_job()
+        basis = job.plan_basis
+        Unit.objects.filter(code="U01").update(code="U01-OLD")  # the unit code in the file is gone
+        self.client.post(reverse("imports:run", args=[job.pk]))
+        job.refresh_from_db()
+        self.assertNotEqual(build_lookups(self.p.branch_secretary, job.sha256)[2], basis)
+        self.assertEqual(job.status, "invalid")
+        self.assertIn("找不到单位“U01”", job.issues[0]["message"])
 
     def test_it_serves_the_template(self):
         self.login(self.p.branch_secretary)
@@ -210,6 +251,11 @@ class BadRowsTest(ImportTestCase):
         self.post(
             workbook([member("张晓梅", carol_id, "T010101")]), dry_run=False, user=self.p.committee_secretary
         )
+        # Reported under the column the row named the branch in: the code here, the name path below.
+        self.assertEqual(self.issues(self.last_job()), {(2, "所在党组织编码", services.MOVED)})
+        path = "示范区委/东城街道党工委/东城社区党总支/东城社区第一党支部"
+        by_path = row(姓名="张晓梅", 公民身份号码=carol_id, 所在党组织=path)
+        self.post(workbook([by_path]), dry_run=False, user=self.p.committee_secretary)
         self.assertEqual(self.issues(self.last_job()), {(2, "所在党组织", services.MOVED)})
 
     def test_it_refuses_an_archived_person(self):

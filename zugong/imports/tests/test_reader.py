@@ -1,11 +1,13 @@
+import datetime as dt
 import io
 
 import pytest
 
+from zugong.imports import reader
 from zugong.imports.reader import WorkbookError, check_file, open_sheet
-from zugong.imports.rules import REQUIRED, SHEET_NAME
+from zugong.imports.rules import HEADERS, REQUIRED, SHEET_NAME
 
-from .helpers import workbook
+from .helpers import member, new_id, workbook
 
 MB = 1024 * 1024
 
@@ -85,3 +87,56 @@ def test_it_reads_formulas_as_formulas_not_values():
     data = workbook([["王小红", "110101198503080027", "=1+1"]])
     ((_, row),) = read(data)
     assert row["民族"] == "=1+1"
+
+
+def rows_read_by_openpyxl(data: bytes, monkeypatch) -> list:
+    with monkeypatch.context() as m:
+        m.setattr(reader, "_calamine_rows", lambda *a: None)
+        return read(data)
+
+
+def plain(rows):
+    """Dates as dates: openpyxl gives a datetime for a date cell, calamine a date."""
+    return [(n, {h: v.date() if isinstance(v, dt.datetime) else v for h, v in r.items()}) for n, r in rows]
+
+
+def test_it_reads_a_plain_sheet_with_calamine_and_gets_what_openpyxl_gets(monkeypatch):
+    calls = []
+    real = reader._calamine_rows
+    monkeypatch.setattr(reader, "_calamine_rows", lambda *a: calls.append(a) or real(*a))
+    data = workbook(
+        [
+            member("王小红", new_id(1), "SFQ01", 入党日期=dt.date(2012, 7, 1), 联系电话=13812345678),
+            member("李建国", 110101198503080027.0, "ＳＦＱ０２ ", 转正日期="2013/7/1"),
+            [None] * len(HEADERS),
+            member("赵 六", new_id(2), "SFQ01", 家庭住址="幸福路　1 号", 入党日期=38534),
+        ]
+    )
+    fast = read(data)
+    assert len(calls) == 1, "a plain sheet is read by calamine"
+    assert [n for n, _ in fast] == [2, 3, 5]
+    assert fast[0][1]["联系电话"] == 13812345678 and fast[0][1]["入党日期"] == dt.date(2012, 7, 1)
+    assert fast[0][1]["工作单位"] is None  # an empty cell is None, as openpyxl gives it
+    assert plain(fast) == plain(rows_read_by_openpyxl(data, monkeypatch))
+
+
+def test_it_finds_the_sheet_by_its_relationship_not_by_file_order():
+    def second_sheet_first(ws):
+        wb = ws.parent
+        other = wb.create_sheet("说明", 0)  # sheet1.xml is now the notes; 人员名册 is sheet2.xml
+        other.merge_cells("A1:C5")
+
+    data = workbook([["王小红", "110101198503080027"]], setup=second_sheet_first)
+    assert [n for n, _ in read(data)] == [2]  # the notes' merged cells are not the roster's
+
+
+def test_it_falls_back_to_openpyxl_for_formulas_and_far_rows():
+    scan = reader.scan_sheet(workbook([["王小红", "110101198503080027", "=1+1"]]), SHEET_NAME)
+    assert scan.formulas and scan.last_row == 2 and not scan.wide
+
+    def far(ws):
+        ws.cell(row=1_048_576, column=1, value=" ")
+        ws.cell(row=3, column=30, value="x")
+
+    scan = reader.scan_sheet(workbook([["王小红"]], setup=far), SHEET_NAME)
+    assert scan.last_row == 1_048_576 and scan.wide and not scan.formulas
