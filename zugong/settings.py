@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "zugong.accounts",
     "zugong.auditlog",
     "zugong.imports",
+    "zugong.dues",
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,9 @@ class Events(models.TextChoices):
     REVEAL = "reveal", "查看个人敏感信息"
     IMPORT = "import", "导入"
     IMPORT_CLEANUP = "import_cleanup", "清理过期导入文件"
+    DUES_LEDGER = "dues_ledger_generated", "生成党费台账"
+    DUES_REMINDER = "dues_reminder", "党费催缴"
+    DUES_LAPSE_FLAGGED = "dues_lapse_flagged", "连续未交党费预警"
     DEMO_BUILT = "demo_built", "生成演示数据"
     AUDIT_PRUNE = "audit_prune", "清理过期审计记录"
 
