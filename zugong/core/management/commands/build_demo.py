@@ -41,6 +41,11 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc))
+        from zugong.dues import demo as dues_demo  # the modules' demo data, after the district
+
+        dues = dues_demo.seed()
+        if dues:
+            self.stdout.write(f"党费：台账 {dues['ledger']:,} 条，交纳 {dues['payments']:,} 笔。")
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{counts['orgs']:,} 个党组织，{counts['units']:,} 个单位，{counts['teams']:,} 个领导班子，"
