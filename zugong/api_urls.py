@@ -7,6 +7,8 @@ from rest_framework.routers import DefaultRouter
 
 from zugong.accounts.api import MeView, TokenLoginView
 from zugong.auditlog.api import AuditEventViewSet
+from zugong.dues.api import DuesProfileViewSet, IncomeBaseViewSet, LedgerEntryViewSet, PaymentViewSet
+from zugong.dues.api_more import DuesReportViewSet, LapseCaseViewSet, ReductionViewSet, ReminderViewSet
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
 
@@ -17,6 +19,14 @@ router.register("units", UnitViewSet, basename="api-unit")
 router.register("leadership-teams", LeadershipTeamViewSet, basename="api-leadership-team")
 router.register("people", PersonViewSet, basename="api-person")
 router.register("transfers", TransferViewSet, basename="api-transfer")
+router.register("dues/ledger", LedgerEntryViewSet, basename="api-dues-ledger")
+router.register("dues/payments", PaymentViewSet, basename="api-dues-payment")
+router.register("dues/profiles", DuesProfileViewSet, basename="api-dues-profile")
+router.register("dues/income-bases", IncomeBaseViewSet, basename="api-dues-income-base")
+router.register("dues/reductions", ReductionViewSet, basename="api-dues-reduction")
+router.register("dues/lapse-cases", LapseCaseViewSet, basename="api-dues-lapse-case")
+router.register("dues/reminders", ReminderViewSet, basename="api-dues-reminder")
+router.register("dues/reports", DuesReportViewSet, basename="api-dues-report")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [

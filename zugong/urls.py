@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("zugong.accounts.urls")),
     path("orgs/", include("zugong.orgs.urls")),
     path("people/", include("zugong.people.urls")),
+    path("dues/", include("zugong.dues.urls")),
     path("audit/", include("zugong.auditlog.urls")),
     path("imports/", include("zugong.imports.urls")),
     path("api/", include("zugong.api_urls")),

@@ -70,9 +70,10 @@ def seed(*, today: dt.date | None = None) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {payment_t} (created_at, updated_at, person_id, org_id, org_path, kind, method,
-                    reference, amount_fen, paid_on, first_month, months, to_centre, status, receipt_no, note)
+                    reference, amount_fen, paid_on, first_month, months, to_centre, status, receipt_no, note,
+                    approval_note)
                 SELECT %s, %s, e.person_id, e.org_id, e.org_path, %s, %s, 'demo:' || e.id, e.amount_fen,
-                       e.month, e.month, 1, %s, %s, 'DEMO-' || e.id, '演示数据'
+                       e.month, e.month, 1, %s, %s, 'DEMO-' || e.id, '演示数据', ''
                 FROM {ledger_t} e
                 WHERE e.month < %s AND e.amount_fen > 0 AND e.person_id %% 500 <> 11
                   AND NOT (e.person_id %% 40 = 7 AND e.month = %s)"""  # noqa: S608

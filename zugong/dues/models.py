@@ -162,12 +162,17 @@ class LedgerEntry(ScopedModel):
     scope_path = "org_path"
     scope_self = "person"
 
+    # No database constraint on these three (PROTECT still holds in the ORM): a month of a million rows is
+    # written by one INSERT … SELECT from ids read in the same statement, and PostgreSQL's deferred checks of
+    # three million references at commit took longer than the insert itself (docs/benchmarks.md). People,
+    # organizations and rule sets are archived or dissolved, never deleted.
     person = models.ForeignKey(
-        "people.Person", verbose_name="党员", on_delete=models.PROTECT, related_name="+"
+        "people.Person", verbose_name="党员", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     org = models.ForeignKey(
-        "orgs.Organization", verbose_name="收缴党组织", on_delete=models.PROTECT, related_name="+"
-    )
+        "orgs.Organization", verbose_name="收缴党组织", on_delete=models.PROTECT, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     org_path = models.CharField(max_length=255, editable=False)
     month = models.DateField("月份")
     category = models.CharField("交纳类别", max_length=16, choices=Category.choices)
@@ -175,7 +180,7 @@ class LedgerEntry(ScopedModel):
     amount_fen = models.PositiveIntegerField("应交（分）")
     paid_fen = models.IntegerField("已交（分）", default=0)
     rule_set = models.ForeignKey(
-        DuesRuleSet, verbose_name="党费标准", on_delete=models.PROTECT, related_name="+"
+        DuesRuleSet, verbose_name="党费标准", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     reduction = models.ForeignKey(
         Reduction, verbose_name="减免", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -264,6 +269,8 @@ class Payment(ScopedModel):
         settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )  # fmt: skip
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    approval_note = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "党费交纳"

@@ -107,17 +107,20 @@ def needs_base(category: str) -> bool:
 
 
 def _case_brackets(base: str, brackets) -> tuple[str, list]:
+    """As ``rate_bp``: the first bracket whose bound holds the base (an open one holds every base), else the
+    last rate. A table of one open bracket is a plain expression (``CASE ELSE … END`` is not SQL)."""
     parts, params = [], []
+    else_rate = brackets[-1][1]
     for upper, rate in brackets:
         if upper is None:
-            parts.append(f"ELSE ({base} * %s + 5000) / 10000")
-            params.append(rate)
-        else:
-            parts.append(f"WHEN {base} <= %s THEN ({base} * %s + 5000) / 10000")
-            params.extend([upper, rate])
-    if brackets[-1][0] is not None:
-        parts.append(f"ELSE ({base} * %s + 5000) / 10000")
-        params.append(brackets[-1][1])
+            else_rate = rate
+            break
+        parts.append(f"WHEN {base} <= %s THEN ({base} * %s + 5000) / 10000")
+        params.extend([upper, rate])
+    if not parts:
+        return f"(({base} * %s + 5000) / 10000)", [else_rate]
+    parts.append(f"ELSE ({base} * %s + 5000) / 10000")
+    params.append(else_rate)
     return "CASE " + " ".join(parts) + " END", params
 
 

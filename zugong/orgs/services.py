@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, QuerySet, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
@@ -180,10 +180,27 @@ def move_impact(org: Organization) -> dict:
 
 
 @transaction.atomic
+def denormalized_paths() -> list[tuple[type, str]]:
+    """(model, field) of every copy of an organization's path kept on a record for its scope: the
+    ``scope_path`` lookups that are a field of the model itself (``Person.org_path``, ``Transfer.from_path`` and
+    ``to_path``, the dues ledger's and payments' ``org_path`` …)."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if model is Organization or not hasattr(model, "scope_path"):
+            continue
+        lookups = model.scope_path if isinstance(model.scope_path, tuple) else (model.scope_path,)
+        for lookup in lookups:
+            if "__" not in lookup and any(f.name == lookup for f in model._meta.concrete_fields):
+                found.append((model, lookup))
+    return found
+
+
 def organization_move(*, actor, org: Organization, new_parent: Organization) -> Organization:
-    """Move a subtree under a new parent: one UPDATE per table rewrites every descendant's path and the
-    denormalized paths of the people and transfers inside it."""
-    from zugong.people.models import Person, Transfer
+    """Move a subtree under a new parent: one UPDATE per table rewrites every descendant's path and every
+    denormalized copy of those paths (``denormalized_paths``)."""
+    from zugong.people.models import Person
 
     org = Organization.objects.select_for_update().get(pk=org.pk)
     new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
@@ -213,9 +230,12 @@ def organization_move(*, actor, org: Organization, new_parent: Organization) -> 
         path=rewrite("path"), depth=F("depth") + depth_delta
     )
     Organization.objects.filter(pk=org.pk).update(parent=new_parent, updated_at=timezone.now())
-    moved_people = Person.objects.filter(org_path__startswith=old_path).update(org_path=rewrite("org_path"))
-    Transfer.objects.filter(from_path__startswith=old_path).update(from_path=rewrite("from_path"))
-    Transfer.objects.filter(to_path__startswith=old_path).update(to_path=rewrite("to_path"))
+    moved_people = 0
+    for model, field in denormalized_paths():
+        # The base QuerySet: a scoped manager's restrictions do not apply to this structural rewrite.
+        moved = QuerySet(model).filter(**{f"{field}__startswith": old_path}).update(**{field: rewrite(field)})
+        if model is Person:
+            moved_people = moved
     org.refresh_from_db()
     ensure_in_scope(actor, Action.MOVE, org)
     audit.record_change(

@@ -16,7 +16,7 @@ from zugong.core.testing import PersonaTestCase
 from zugong.imports.models import ImportJob
 
 # Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
-DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports")
+DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports", "dues")
 API_PREFIX = "api-"
 
 # URL name -> (kind, target) where kind is:
@@ -27,6 +27,9 @@ API_PREFIX = "api-"
 #   "user"     : pk of an account (p.member's; only the 系统管理员 / 安全管理员 manage accounts / grants)
 #   "grant"    : pk of a role grant (p.branch_secretary's; only the 安全管理员 removes it)
 #   "import"   : pk of an import job uploaded by p.branch_secretary (only its uploader sees it)
+#   "dues_payment" / "dues_ledger" / "dues_profile" / "dues_base": p.bob's dues records (p.branch; a plain
+#                member sees their own, so the same-branch member test uses bob's, not alice's)
+#   "dues_reduction" / "dues_lapse" / "dues_reminder": alice's reduction request, lapse case and reminder
 #   "list"     : no argument; must not show the other side's names
 #   "public"   : reachable without scope (login pages, home)
 URL_TABLE: dict[str, str] = {
@@ -95,6 +98,67 @@ URL_TABLE: dict[str, str] = {
     "imports:progress": "import",
     "imports:annotated": "import",
     "imports:run": "import",
+    # 党费
+    "dues:ledger": "list",
+    "dues:ledger_export": "list",
+    "dues:ledger_generate": "list",
+    "dues:ledger_bulk_pay": "list",
+    "dues:mine": "list",
+    "dues:rule_sets": "list",
+    "dues:rule_set_create": "list",
+    "dues:approvals": "list",
+    "dues:lapses": "list",
+    "dues:lapse_flag": "list",
+    "dues:person": "person",
+    "dues:person_category": "person",
+    "dues:person_base": "person",
+    "dues:person_pay": "person",
+    "dues:person_voluntary": "person",
+    "dues:person_prepay": "person",
+    "dues:person_reduction": "person",
+    "dues:person_remind": "person",
+    "dues:receipt": "dues_payment",
+    "dues:payment_reverse": "dues_payment",
+    "dues:prepay_decide": "dues_payment",
+    "dues:reduction_decide": "dues_reduction",
+    "dues:lapse_decide": "dues_lapse",
+    "dues:lapse_approve": "dues_lapse",
+    "dues:report_month": "list",
+    "dues:report_month_export": "list",
+    "dues:report_month_org": "org",
+    "dues:report_month_org_export": "org",
+    "dues:report_arrears": "list",
+    "dues:report_arrears_export": "list",
+    "dues:report_remittance": "list",
+    "dues:report_remittance_export": "list",
+    "dues:report_statement": "person",
+    "dues:report_statement_export": "person",
+    "api-dues-ledger-list": "list",
+    "api-dues-ledger-detail": "dues_ledger",
+    "api-dues-payment-list": "list",
+    "api-dues-payment-detail": "dues_payment",
+    "api-dues-profile-list": "list",
+    "api-dues-profile-detail": "dues_profile",
+    "api-dues-income-base-list": "list",
+    "api-dues-income-base-detail": "dues_base",
+    "api-dues-reduction-list": "list",
+    "api-dues-reduction-detail": "dues_reduction",
+    "api-dues-reduction-decide": "dues_reduction",
+    "api-dues-payment-prepay": "list",
+    "api-dues-payment-voluntary": "list",
+    "api-dues-payment-decide": "dues_payment",
+    "api-dues-payment-reverse": "dues_payment",
+    "api-dues-lapse-case-list": "list",
+    "api-dues-lapse-case-detail": "dues_lapse",
+    "api-dues-lapse-case-decide": "dues_lapse",
+    "api-dues-lapse-case-approve": "dues_lapse",
+    "api-dues-lapse-case-flag": "list",
+    "api-dues-reminder-list": "list",
+    "api-dues-reminder-detail": "dues_reminder",
+    "api-dues-report-month": "list",
+    "api-dues-report-arrears": "list",
+    "api-dues-report-remittance": "list",
+    "api-dues-report-statement": "person",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -141,7 +205,7 @@ def all_domain_urls():
         {
             (name, tuple(p.pattern.converters))
             for name, p in _walk(get_resolver().url_patterns)
-            if name.split(":")[0] in DOMAIN_NAMESPACES
+            if name.split(":")[0] in DOMAIN_NAMESPACES or name.startswith(API_PREFIX)
         }
     )
 
@@ -164,6 +228,13 @@ OBJECT_KINDS = (
     "import",
     "user",
     "grant",
+    "dues_payment",
+    "dues_ledger",
+    "dues_profile",
+    "dues_base",
+    "dues_reduction",
+    "dues_lapse",
+    "dues_reminder",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -183,6 +254,13 @@ def _target(p, kind):
         "user": p.member.pk,
         "grant": p.branch_secretary.grants.get().pk,
         "audit": AuditEvent.objects.order_by("id").values_list("pk", flat=True).first(),
+        "dues_payment": p.dues["payment"].pk,
+        "dues_ledger": p.dues["ledger"].pk,
+        "dues_profile": p.dues["profile"].pk,
+        "dues_base": p.dues["base"].pk,
+        "dues_reduction": p.dues["reduction"].pk,
+        "dues_lapse": p.dues["lapse"].pk,
+        "dues_reminder": p.dues["reminder"].pk,
     }[kind]
 
 
@@ -211,6 +289,41 @@ def _try_every_method(client, url):
             raise AssertionError(f"{method.upper()} {url} -> {response.status_code}")
 
 
+def _dues_records(p) -> dict:
+    """党费 records in p.branch: six months of ledger for 王小红 (3000.01 yuan) and 李建国 (5400), bob's
+    payment of this month, alice's reduction request and her six-month lapse case."""
+    from zugong.dues import ledger, rules
+    from zugong.dues import services as dues
+    from zugong.dues.models import DuesProfile, IncomeBase, LapseCase, LedgerEntry
+
+    this_month = rules.month_start(timezone.localdate())
+    first = rules.add_months(this_month, -5)
+    for person, base in ((p.alice, 300001), (p.bob, 540000)):
+        dues.income_base_add(actor=p.org_admin, person=person, effective_month=first, base_fen=base)
+    for n in range(6):
+        ledger.generate_month(actor=p.org_admin, month=rules.add_months(first, n))
+    dues.profile_set(actor=p.org_admin, person=p.bob, category="employed")
+    payment = dues.payment_record(
+        actor=p.org_admin, person=p.bob, months=[this_month], amount_fen=8100,
+        paid_on=timezone.localdate(), method="cash",
+    )  # fmt: skip
+    reduction = dues.reduction_propose(
+        actor=p.branch_secretary, person=p.alice, amount_fen=0, valid_from=this_month, valid_to=this_month,
+        reason="生活困难",
+    )  # fmt: skip
+    dues.lapse_flag(actor=p.org_admin, as_of=this_month)
+    reminder = dues.reminder_send(actor=p.branch_secretary, person=p.alice, channel="phone")
+    return {
+        "reminder": reminder,
+        "payment": payment,
+        "ledger": LedgerEntry.objects.get(person=p.bob, month=this_month),
+        "profile": DuesProfile.objects.get(person=p.bob),
+        "base": IncomeBase.objects.filter(person=p.bob).first(),
+        "reduction": reduction,
+        "lapse": LapseCase.objects.get(person=p.alice),
+    }
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -230,6 +343,7 @@ class ScopeBattery(PersonaTestCase):
         cls.p.import_job = ImportJob.objects.create(
             created_by=cls.p.branch_secretary, file_name="名册.xlsx", sha256="0" * 64, status="previewed"
         )
+        cls.p.dues = _dues_records(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
@@ -274,7 +388,8 @@ class ScopeBattery(PersonaTestCase):
                     continue
                 with self.subTest(name=name, persona=persona):
                     response = self.client.get(reverse(name))
-                    self.assertIn(response.status_code, (200, 403))
+                    # (405: an action that only takes a POST, such as the API's 预交 or 生成预警)
+                    self.assertIn(response.status_code, (200, 403, 405))
                     body = _body_text(response)
                     for other_side in OTHER_SIDE:
                         self.assertNotIn(other_side, body)
