@@ -231,7 +231,10 @@ def clean_text(value) -> str:
     """Full-width characters folded (NFKC), stray and non-breaking spaces removed at the ends."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = value if type(value) is str else str(value)
+    if text.isascii():  # NFKC leaves ASCII as it is, and there is no U+3000 or U+00A0 in it
+        return text.strip()
+    text = unicodedata.normalize("NFKC", text)
     return text.replace("\u3000", " ").replace("\xa0", " ").strip()
 
 
