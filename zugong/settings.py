@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "zugong.auditlog",
     "zugong.imports",
     "zugong.dues",
+    "zugong.training",
 ]
 
 MIDDLEWARE = [

@@ -49,6 +49,9 @@ class Events(models.TextChoices):
     DUES_LEDGER = "dues_ledger_generated", "生成党费台账"
     DUES_REMINDER = "dues_reminder", "党费催缴"
     DUES_LAPSE_FLAGGED = "dues_lapse_flagged", "连续未交党费预警"
+    TRAINING_RECOMPUTE = "training_recompute", "重算年度学分"
+    TRAINING_YEAR_CLOSED = "training_year_closed", "学分年度关账"
+    TRAINING_REMINDER = "training_reminder", "催学提醒"
     DEMO_BUILT = "demo_built", "生成演示数据"
     AUDIT_PRUNE = "audit_prune", "清理过期审计记录"
 
