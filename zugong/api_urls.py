@@ -11,6 +11,8 @@ from zugong.dues.api import DuesProfileViewSet, IncomeBaseViewSet, LedgerEntryVi
 from zugong.dues.api_more import DuesReportViewSet, LapseCaseViewSet, ReductionViewSet, ReminderViewSet
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
+from zugong.training.api import ActivityViewSet, ClaimViewSet, EntryViewSet
+from zugong.training.api_more import RuleSetViewSet, TrainingReportViewSet, YearViewSet
 
 router = DefaultRouter()
 router.root_view_name = "api-root"
@@ -27,6 +29,12 @@ router.register("dues/reductions", ReductionViewSet, basename="api-dues-reductio
 router.register("dues/lapse-cases", LapseCaseViewSet, basename="api-dues-lapse-case")
 router.register("dues/reminders", ReminderViewSet, basename="api-dues-reminder")
 router.register("dues/reports", DuesReportViewSet, basename="api-dues-report")
+router.register("training/activities", ActivityViewSet, basename="api-training-activity")
+router.register("training/entries", EntryViewSet, basename="api-training-entry")
+router.register("training/years", YearViewSet, basename="api-training-year")
+router.register("training/claims", ClaimViewSet, basename="api-training-claim")
+router.register("training/rule-sets", RuleSetViewSet, basename="api-training-rule-set")
+router.register("training/reports", TrainingReportViewSet, basename="api-training-report")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [

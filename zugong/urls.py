@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/", include("zugong.orgs.urls")),
     path("people/", include("zugong.people.urls")),
     path("dues/", include("zugong.dues.urls")),
+    path("training/", include("zugong.training.urls")),
     path("audit/", include("zugong.auditlog.urls")),
     path("imports/", include("zugong.imports.urls")),
     path("api/", include("zugong.api_urls")),

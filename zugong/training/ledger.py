@@ -7,7 +7,8 @@
 2. The year's summaries are deleted and rebuilt by one INSERT … SELECT … GROUP BY over the district-managed
    cadres, taking last year's summary for the carry-over and the five-year cycle so far.
 
-Both can be limited to some cadres (after a claim is approved, an attendance list is entered, a file is
+The open years that follow are then rebuilt too (their summaries only: a year's surplus, cycle and
+promotion deadline carry into the next). Both can be limited to some cadres (after a claim is approved, an attendance list is entered, a file is
 imported); the cap's window partitions by cadre, so a partial run gives exactly what a full run gives.
 A closed year is refused: its ledger is never rewritten.
 """
@@ -26,6 +27,8 @@ from zugong.people.models import CadreRecord, Person
 
 from . import rules as R
 from .models import CategoryRule, CreditEntry, CreditRuleSet, CreditYear, Grade, RankGroup
+
+WORK_MEM = "256MB"
 
 
 def _t(model) -> str:
@@ -230,6 +233,8 @@ def recompute(year: int, *, person_ids=None, allow_closed: bool = False) -> dict
     prev_set = CreditRuleSet.objects.filter(year=year - 1).first()
     prev_rules = R.Rules.of(prev_set) if prev_set is not None else None
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and person_ids is None:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the cap's window sorts the year in memory
         sql, params = entries_sql(year, rules, rule_set.pk, person_ids)
         cursor.execute(sql, _params(params))
         updated = cursor.rowcount
@@ -239,4 +244,27 @@ def recompute(year: int, *, person_ids=None, allow_closed: bool = False) -> dict
         sql, params = summary_sql(year, rules, prev_rules, person_ids)
         cursor.execute(sql, _params(params))
         summaries = cursor.rowcount
-    return {"year": year, "entries_updated": updated, "summaries": summaries}
+        following = _summaries_after(cursor, year, rules, person_ids)
+    result = {"year": year, "entries_updated": updated, "summaries": summaries}
+    if following:
+        result["following_years"] = following
+    return result
+
+
+def _summaries_after(cursor, year: int, rules: R.Rules, person_ids) -> list[int]:
+    """A year's summary carries into the next (the surplus, the five-year cycle, a promotion's deadline):
+    rebuild the summaries of the open years that follow ``year``, one after the other, for the same cadres.
+    Their entries do not depend on the year before, so only the summaries are rebuilt."""
+    rebuilt = []
+    prev_rules = rules
+    for rule_set in CreditRuleSet.objects.filter(year__gt=year).order_by("year"):
+        if rule_set.closed or rule_set.year != year + len(rebuilt) + 1:
+            break
+        next_rules = R.Rules.of(rule_set)
+        only, p_only = _persons_sql("person_id", person_ids)
+        cursor.execute(f"DELETE FROM {_t(CreditYear)} WHERE year = %s{only}", [rule_set.year, *p_only])  # noqa: S608
+        sql, params = summary_sql(rule_set.year, next_rules, prev_rules, person_ids)
+        cursor.execute(sql, _params(params))
+        rebuilt.append(rule_set.year)
+        prev_rules = next_rules
+    return rebuilt

@@ -200,9 +200,13 @@ class CreditEntry(ArchivableModel):
     scope_path = "person__org_path"
     scope_self = "person"
 
+    # Indexed only where a query needs it: every index is written again on each row a recompute changes
+    # (person: "credit_person_year"; no index on the outputs or rule_set, so a recompute's UPDATE is HOT).
     person = models.ForeignKey(
-        "people.Person", verbose_name="干部", on_delete=models.PROTECT, related_name="credit_entries"
-    )
+        "people.Person", verbose_name="干部", on_delete=models.PROTECT, related_name="credit_entries",
+        db_index=False,
+    )  # fmt: skip
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
     year = models.PositiveSmallIntegerField("年度")
     date = models.DateField("日期")
     category = models.CharField("类别", max_length=20, choices=Category.choices)
@@ -252,11 +256,11 @@ class CreditEntry(ArchivableModel):
     required = models.BooleanField("必修", default=False, editable=False)
     rule_set = models.ForeignKey(
         CreditRuleSet, verbose_name="适用规则", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        editable=False, db_constraint=False,
+        editable=False, db_constraint=False, db_index=False,
     )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )  # fmt: skip
 
     class Meta:

@@ -16,7 +16,7 @@ from zugong.core.testing import PersonaTestCase
 from zugong.imports.models import ImportJob
 
 # Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
-DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports", "dues")
+DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports", "dues", "training")
 API_PREFIX = "api-"
 
 # URL name -> (kind, target) where kind is:
@@ -30,6 +30,10 @@ API_PREFIX = "api-"
 #   "dues_payment" / "dues_ledger" / "dues_profile" / "dues_base": p.bob's dues records (p.branch; a plain
 #                member sees their own, so the same-branch member test uses bob's, not alice's)
 #   "dues_reduction" / "dues_lapse" / "dues_reminder": alice's reduction request, lapse case and reminder
+#   "training_cadre" / "training_activity" / "training_entry" / "training_claim" / "training_year": the cadre
+#                陈志刚 (东城), an activity of 东城街道党工委 he attended, his entry, claim and year summary
+#   "training_rules": a year's credit rules — the district's, read by all training staff, written only by the
+#                干部教育科 (test_it_lets_only_the_training_office_write_the_rules)
 #   "list"     : no argument; must not show the other side's names
 #   "public"   : reachable without scope (login pages, home)
 URL_TABLE: dict[str, str] = {
@@ -159,6 +163,64 @@ URL_TABLE: dict[str, str] = {
     "api-dues-report-arrears": "list",
     "api-dues-report-remittance": "list",
     "api-dues-report-statement": "person",
+    # 累计学分制
+    "training:overview": "list",
+    "training:progress": "list",
+    "training:progress_export": "list",
+    "training:cadre": "training_cadre",
+    "training:entry_add": "training_cadre",
+    "training:units": "list",
+    "training:units_export": "list",
+    "training:shortfall": "list",
+    "training:shortfall_remind": "list",
+    "training:shortfall_export": "list",
+    "training:year_end_export": "list",
+    "training:activities": "list",
+    "training:activities_export": "list",
+    "training:activity_create": "list",
+    "training:activity": "training_activity",
+    "training:activity_edit": "training_activity",
+    "training:activity_archive": "training_activity",
+    "training:activity_attendance": "training_activity",
+    "training:entry_archive": "training_entry",
+    "training:claims": "list",
+    "training:claim": "training_claim",
+    "training:claim_decide": "training_claim",
+    "training:claim_evidence": "training_claim",
+    "training:claim_withdraw": "training_claim",
+    "training:mine": "list",
+    "training:claim_submit": "list",
+    "training:rule_sets": "list",
+    "training:rule_set_create": "list",
+    "training:rule_set": "training_rules",
+    "training:rule_set_close": "training_rules",
+    "training:rule_set_recompute": "training_rules",
+    "training:import": "list",
+    "training:import_template": "list",
+    "training:import_batches": "list",
+    "api-training-activity-list": "list",
+    "api-training-activity-detail": "training_activity",
+    "api-training-activity-archive": "training_activity",
+    "api-training-activity-attendance": "training_activity",
+    "api-training-entry-list": "list",
+    "api-training-entry-detail": "training_entry",
+    "api-training-entry-archive": "training_entry",
+    "api-training-claim-list": "list",
+    "api-training-claim-detail": "training_claim",
+    "api-training-claim-decide": "training_claim",
+    "api-training-claim-evidence": "training_claim",
+    "api-training-claim-withdraw": "training_claim",
+    "api-training-year-list": "list",
+    "api-training-year-detail": "training_year",
+    "api-training-year-progress": "list",
+    "api-training-report-overview": "list",
+    "api-training-report-shortfall": "list",
+    "api-training-report-teams": "list",
+    "api-training-report-units": "list",
+    "api-training-rule-set-list": "list",
+    "api-training-rule-set-detail": "training_rules",
+    "api-training-rule-set-close": "training_rules",
+    "api-training-rule-set-recompute": "training_rules",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -235,6 +297,11 @@ OBJECT_KINDS = (
     "dues_reduction",
     "dues_lapse",
     "dues_reminder",
+    "training_cadre",
+    "training_activity",
+    "training_entry",
+    "training_claim",
+    "training_year",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -261,6 +328,12 @@ def _target(p, kind):
         "dues_reduction": p.dues["reduction"].pk,
         "dues_lapse": p.dues["lapse"].pk,
         "dues_reminder": p.dues["reminder"].pk,
+        "training_cadre": p.cadre.pk,
+        "training_activity": p.training["activity"].pk,
+        "training_entry": p.training["entry"].pk,
+        "training_claim": p.training["claim"].pk,
+        "training_year": p.training["year"].pk,
+        "training_rules": p.training["rules"].year,
     }[kind]
 
 
@@ -324,6 +397,47 @@ def _dues_records(p) -> dict:
     }
 
 
+def _training_records(p) -> dict:
+    """累计学分制 records in 东城: this year's rules, an activity of 东城街道党工委 that 陈志刚 attended, his
+    pending claim with its certificate, and his year summary."""
+    from zugong.accounts.models import RoleGrant, User
+    from zugong.core.roles import Role
+    from zugong.training import services as training
+    from zugong.training.models import CreditEntry, CreditYear
+
+    today = timezone.localdate()
+    rules = training.open_rule_set(today.year)
+    activity = training.create_activity(
+        actor=p.org_admin,
+        data={
+            "title": "东城街道处级干部专题培训", "category": "party_school", "organizer": "区委党校",
+            "org": p.committee, "start_date": today, "end_date": today, "days": "1",
+        },
+    )  # fmt: skip
+    training.record_attendance(actor=p.org_admin, activity=activity, person_ids=[p.cadre.pk])
+    cadre_user = User.objects.create_user(username="cadre", display_name="cadre", person=p.cadre)
+    RoleGrant.objects.create(user=cadre_user, role=Role.MEMBER, organization=p.sibling_branch)
+    claim = training.submit_claim(
+        actor=cadre_user,
+        data={
+            "category": "lecture",
+            "title": "专题讲座",
+            "organizer": "区委组织部",
+            "date": today,
+            "items": "1",
+        },
+        evidence_name="听课证明.pdf",
+        evidence=b"%PDF-1.4\n%%EOF\n",
+    )
+    return {
+        "rules": rules,
+        "activity": activity,
+        "entry": CreditEntry.objects.get(person=p.cadre, activity=activity),
+        "claim": claim,
+        "year": CreditYear.objects.get(person=p.cadre, year=today.year),
+    }
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -344,6 +458,7 @@ class ScopeBattery(PersonaTestCase):
             created_by=cls.p.branch_secretary, file_name="名册.xlsx", sha256="0" * 64, status="previewed"
         )
         cls.p.dues = _dues_records(cls.p)
+        cls.p.training = _training_records(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
@@ -388,8 +503,9 @@ class ScopeBattery(PersonaTestCase):
                     continue
                 with self.subTest(name=name, persona=persona):
                     response = self.client.get(reverse(name))
-                    # (405: an action that only takes a POST, such as the API's 预交 or 生成预警)
-                    self.assertIn(response.status_code, (200, 403, 405))
+                    # (405: an action that only takes a POST, such as the API's 预交 or 生成预警; 302: a
+                    # cadre's own page sends others away; 400: a report that needs a parameter)
+                    self.assertIn(response.status_code, (200, 302, 400, 403, 405))
                     body = _body_text(response)
                     for other_side in OTHER_SIDE:
                         self.assertNotIn(other_side, body)
@@ -405,3 +521,24 @@ class ScopeBattery(PersonaTestCase):
                 self.assertIn(response.status_code, (302, 401, 403, 405))
                 if response.status_code == 302:
                     self.assertIn("/accounts/login/", response["Location"])
+
+    def test_it_lets_only_the_training_office_write_the_rules(self):
+        """The rules are the district's: staff of any branch read them, a plain member does not, and only the
+        干部教育科 (the district's 组织部管理员) changes, recomputes or closes a year."""
+        rules = self.p.training["rules"]
+        written = AuditEvent.objects.filter(object_type__startswith="training.")
+        before = (rules.total_credits, rules.closed, written.count())
+        for persona in ("other_secretary", "other_member", "member", "committee_secretary"):
+            self.client.force_login(getattr(self.p, persona))
+            for name in _urls(("training_rules",)):
+                url = reverse(name, args=[rules.year])
+                with self.subTest(name=name, persona=persona):
+                    for method in ("post", "put", "patch"):
+                        response = getattr(self.client, method)(
+                            url, {"total_credits": "1"}, content_type="application/json"
+                        )
+                        self.assertIn(response.status_code, (403, 404, 405), f"{method.upper()} {url}")
+                    if persona in ("other_member", "member"):
+                        self.assertIn(self.client.get(url).status_code, (403, 404, 405))
+        rules.refresh_from_db()
+        self.assertEqual((rules.total_credits, rules.closed, written.count()), before)

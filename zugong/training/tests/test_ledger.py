@@ -185,6 +185,27 @@ class CarryOverTest(TrainingTestCase):
         s = summary(self.p.dave, YEAR + 1)
         self.assertEqual((s.carried_in, s.credits_total), (d(12), d(12)))
 
+    def test_an_entry_of_last_year_carries_into_the_open_year_that_follows(self):
+        """Recomputing a year rebuilds the summaries of the open years after it: 96 − 84 = 12 carried, then a
+        second paper in the earlier year makes 144 − 84 = 60 — without recomputing the later year by hand."""
+        ledger.ensure_rule_set(YEAR + 1)
+        add_entry(self.p.dave, category=Category.PAPER, level=Level.NATIONAL, items=2)
+        result = self.recompute(person_ids=[self.p.dave.pk])
+        self.assertEqual(result["following_years"], [YEAR + 1])
+        self.assertEqual(summary(self.p.dave, YEAR + 1).carried_in, d(12))
+        add_entry(self.p.dave, category=Category.PAPER, level=Level.NATIONAL, date=dt.date(YEAR, 5, 1))
+        self.recompute(person_ids=[self.p.dave.pk])
+        self.assertEqual(summary(self.p.dave, YEAR).credits_total, d(144))
+        self.assertEqual(summary(self.p.dave, YEAR + 1).carried_in, d(60))
+
+    def test_a_closed_year_stops_the_carry(self):
+        ledger.ensure_rule_set(YEAR + 1)
+        ledger.recompute(YEAR + 1)
+        CreditRuleSet.objects.filter(year=YEAR + 1).update(closed=True)
+        add_entry(self.p.dave, category=Category.PAPER, level=Level.NATIONAL, items=2)
+        self.assertNotIn("following_years", self.recompute())
+        self.assertEqual(summary(self.p.dave, YEAR + 1).carried_in, d(0))
+
     def test_carry_over_off(self):
         add_entry(self.p.dave, category=Category.PAPER, level=Level.NATIONAL, items=2)
         self.recompute()

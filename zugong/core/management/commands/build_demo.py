@@ -46,6 +46,14 @@ class Command(BaseCommand):
         dues = dues_demo.seed()
         if dues:
             self.stdout.write(f"党费：台账 {dues['ledger']:,} 条，交纳 {dues['payments']:,} 笔。")
+        from zugong.training import demo as training_demo
+
+        training = training_demo.seed()
+        if training:
+            self.stdout.write(
+                f"学分制：培训项目 {training['activities']} 个，学分记录 {training['entries']:,} 条，"
+                f"学分申报 {training['claims']} 件，年度学分 {training['summaries']:,} 条。"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{counts['orgs']:,} 个党组织，{counts['units']:,} 个单位，{counts['teams']:,} 个领导班子，"

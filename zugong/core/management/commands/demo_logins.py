@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = "列出演示账号（用户名、密码、角色、授权组织）。"
 
     def handle(self, *args, **options):
-        rows = demo.persona_rows()
+        from zugong.training import demo as training_demo  # the modules' logins, after the personas
+
+        rows = demo.persona_rows() + training_demo.persona_rows()
         if not rows:
             self.stdout.write("尚无演示账号，请先运行：manage.py build_demo")
             return
