@@ -12,6 +12,8 @@ from zugong.dues.api_more import DuesReportViewSet, LapseCaseViewSet, ReductionV
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
 from zugong.training.api import ActivityViewSet, ClaimViewSet, EntryViewSet
+from zugong.training.api_actions import ImportBatchViewSet
+from zugong.training.api_actions import ReminderViewSet as TrainingReminderViewSet
 from zugong.training.api_more import RuleSetViewSet, TrainingReportViewSet, YearViewSet
 
 router = DefaultRouter()
@@ -35,6 +37,8 @@ router.register("training/years", YearViewSet, basename="api-training-year")
 router.register("training/claims", ClaimViewSet, basename="api-training-claim")
 router.register("training/rule-sets", RuleSetViewSet, basename="api-training-rule-set")
 router.register("training/reports", TrainingReportViewSet, basename="api-training-report")
+router.register("training/imports", ImportBatchViewSet, basename="api-training-import")
+router.register("training/reminders", TrainingReminderViewSet, basename="api-training-reminder")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [

@@ -218,6 +218,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgStatusEnum": "zugong.orgs.models.OrgStatus",
         "MembershipStatusEnum": "zugong.people.choices.MembershipStatus",
+        "DuesCategoryEnum": "zugong.dues.models.Category",
+        "TrainingCategoryEnum": "zugong.training.models.Category",
+        "DuesReminderChannelEnum": "zugong.dues.models.Reminder.Channel",
+        "TrainingReminderChannelEnum": "zugong.training.models.Reminder.Channel",
     },
 }
 

@@ -113,8 +113,11 @@ def insert_objects(objs: list[models.Model]) -> None:
     for f in stamped:
         for obj in objs:
             f.pre_save(obj, add=True)
-    for obj, new_id in zip(objs, reserve_ids(model, len(objs)), strict=True):
-        setattr(obj, pk.attname, new_id)
+    if isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+        for obj, new_id in zip(objs, reserve_ids(model, len(objs)), strict=True):
+            setattr(obj, pk.attname, new_id)
+    # (otherwise the key is the object's own, e.g. a one-to-one primary key: written as it is)
+    for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     columns = Columns(model, [pk.attname, *(f.attname for f in fields)])
     attnames = columns.attnames

@@ -224,6 +224,9 @@ def cadre_record_set(
         obj=record,
         before=before,
     )
+    from zugong.training import ledger as training_ledger  # 学分: the cadre's open years follow the record
+
+    training_ledger.refresh_cadre(person.pk)
     return record
 
 

@@ -268,3 +268,19 @@ def _summaries_after(cursor, year: int, rules: R.Rules, person_ids) -> list[int]
         rebuilt.append(rule_set.year)
         prev_rules = next_rules
     return rebuilt
+
+
+def refresh_cadre(person_id: int, today: dt.date | None = None) -> list[int]:
+    """After a cadre record changed (rank, date of the rank, 区管 or not): recompute the cadre in the open
+    years from last year on (a year is closed some time after it ends), so the lists and the targets follow
+    at once. Returns the years recomputed."""
+    year = (today or timezone.localdate()).year
+    open_years = list(
+        CreditRuleSet.objects.filter(year__in=[year - 1, year], closed=False)
+        .order_by("year")
+        .values_list("year", flat=True)
+    )
+    if not open_years:
+        return []
+    result = recompute(open_years[0], person_ids=[person_id])
+    return [open_years[0], *result.get("following_years", [])]

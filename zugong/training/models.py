@@ -219,6 +219,7 @@ class CreditEntry(ArchivableModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="entries",
+        db_index=False,  # "credit_activity", over the rows that have one
     )
     claim = models.OneToOneField(
         "training.Claim",
@@ -230,7 +231,7 @@ class CreditEntry(ArchivableModel):
     )
     batch = models.ForeignKey(
         "training.ImportBatch", verbose_name="导入批次", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="entries",
+        related_name="entries", db_index=False,  # "credit_batch"
     )  # fmt: skip
     source_key = models.CharField("去重键", max_length=64, blank=True, default="", editable=False)
     days = models.DecimalField("天数", max_digits=6, decimal_places=2, default=dec(0))
@@ -270,6 +271,8 @@ class CreditEntry(ArchivableModel):
         indexes = [
             models.Index(fields=["year", "person", "category", "date", "id"], name="credit_year_person"),
             models.Index(fields=["person", "year"], name="credit_person_year"),
+            models.Index(fields=["activity"], condition=Q(activity__isnull=False), name="credit_activity"),
+            models.Index(fields=["batch"], condition=Q(batch__isnull=False), name="credit_batch"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -6,7 +6,7 @@ query per 5,000 numbers, by blind index), the year's rules. A file with a single
 whole (``ImportRejected`` lists every bad row; nothing is written). A good file is written in one
 transaction, set-based: the entries with ``INSERT … ON CONFLICT DO NOTHING`` on (person, source_key), then
 one recompute per year touched for the cadres concerned, then the audit rows in bulk. The source key is
-a digest of person, course, date and minutes, so importing the same file twice adds nothing the second
+a digest of person, course and date, so importing the same file twice adds nothing the second
 time (the batch says added 0, skipped N).
 """
 
@@ -81,7 +81,7 @@ class ImportRejected(Exception):
 class ImportCheck:
     rows: int = 0
     new: int = 0  # entries the import would add
-    existing: int = 0  # rows imported before (same person, course, date and minutes)
+    existing: int = 0  # rows imported before (same person, course and date)
     issues: list[CellIssue] = field(default_factory=list)
     years: set[int] = field(default_factory=set)
 
@@ -95,7 +95,7 @@ class _Row:
     minutes: Decimal | None = None
     date: dt.date | None = None
     person_id: int | None = None
-    source_key: str = ""  # sha256 of person, course, date, minutes: the entry's idempotency key
+    source_key: str = ""  # sha256 of person, course and date: the entry's idempotency key
     bad: bool = False
 
 
@@ -283,15 +283,17 @@ def _check_years(plan: _Plan, *, lock: bool) -> None:
             plan.issue(r, DATE, f"{year}年度尚未设置学分规则")
 
 
-def source_key(person_id: int, course: str, date: dt.date, minutes: Decimal) -> str:
-    """An imported entry's idempotency key: the same person, course, date and minutes give the same key."""
-    return hashlib.sha256(f"{person_id}|{course}|{date}|{minutes}".encode()).hexdigest()[:64]
+def source_key(person_id: int, course: str, date: dt.date) -> str:
+    """An imported entry's idempotency key: the same person, course and date give the same key — the rule
+    that finds duplicates inside a file. A later file with another duration for the same course is not
+    counted a second time (the entry already imported stands; the office corrects it by hand)."""
+    return hashlib.sha256(f"{person_id}|{course}|{date}".encode()).hexdigest()[:64]
 
 
 def _set_keys(plan: _Plan) -> None:
     for r in plan.rows:
         if r.person_id is not None and r.course and r.minutes is not None and r.date is not None:
-            r.source_key = source_key(r.person_id, r.course, r.date, r.minutes)
+            r.source_key = source_key(r.person_id, r.course, r.date)
 
 
 def _check_existing(plan: _Plan) -> None:

@@ -32,6 +32,7 @@ API_PREFIX = "api-"
 #   "dues_reduction" / "dues_lapse" / "dues_reminder": alice's reduction request, lapse case and reminder
 #   "training_cadre" / "training_activity" / "training_entry" / "training_claim" / "training_year": the cadre
 #                陈志刚 (东城), an activity of 东城街道党工委 he attended, his entry, claim and year summary
+#   "training_import" / "training_reminder": the office's import of his online hours, a 催学 reminder to him
 #   "training_rules": a year's credit rules — the district's, read by all training staff, written only by the
 #                干部教育科 (test_it_lets_only_the_training_office_write_the_rules)
 #   "list"     : no argument; must not show the other side's names
@@ -221,6 +222,10 @@ URL_TABLE: dict[str, str] = {
     "api-training-rule-set-detail": "training_rules",
     "api-training-rule-set-close": "training_rules",
     "api-training-rule-set-recompute": "training_rules",
+    "api-training-import-list": "list",
+    "api-training-import-detail": "training_import",
+    "api-training-reminder-list": "list",
+    "api-training-reminder-detail": "training_reminder",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -302,6 +307,8 @@ OBJECT_KINDS = (
     "training_entry",
     "training_claim",
     "training_year",
+    "training_import",
+    "training_reminder",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -333,6 +340,8 @@ def _target(p, kind):
         "training_entry": p.training["entry"].pk,
         "training_claim": p.training["claim"].pk,
         "training_year": p.training["year"].pk,
+        "training_import": p.training["import"].pk,
+        "training_reminder": p.training["reminder"].pk,
         "training_rules": p.training["rules"].year,
     }[kind]
 
@@ -403,7 +412,7 @@ def _training_records(p) -> dict:
     from zugong.accounts.models import RoleGrant, User
     from zugong.core.roles import Role
     from zugong.training import services as training
-    from zugong.training.models import CreditEntry, CreditYear
+    from zugong.training.models import CreditEntry, CreditYear, Reminder
 
     today = timezone.localdate()
     rules = training.open_rule_set(today.year)
@@ -429,7 +438,19 @@ def _training_records(p) -> dict:
         evidence_name="听课证明.pdf",
         evidence=b"%PDF-1.4\n%%EOF\n",
     )
+    from zugong.training import services_import
+    from zugong.training.tests.test_import import line, xlsx
+
+    batch = services_import.run_import(
+        actor=p.org_admin, data=xlsx([line(p.cadre, "党史专题", 45, date=today)]), file_name="网络学院.xlsx"
+    )
+    training.send_reminders(
+        actor=p.org_admin, year=today.year, person_ids=[p.cadre.pk], channel="system",
+        today=datetime.date(today.year, 7, 1),
+    )  # fmt: skip
     return {
+        "import": batch,
+        "reminder": Reminder.objects.get(person=p.cadre),
         "rules": rules,
         "activity": activity,
         "entry": CreditEntry.objects.get(person=p.cadre, activity=activity),

@@ -135,6 +135,15 @@ class GoodFileTest(ImportCase):
         self.assertEqual((batch.added, batch.skipped), (1, 1))
         self.assertEqual(summary(self.p.cadre).online_hours, d("2.75"))
 
+    def test_a_corrected_duration_does_not_count_the_course_twice(self):
+        """Same person, course and date is the same course, also when a later export gives other minutes:
+        skipped, not a second entry (45 min → 1 学时 stays; 20 min would have added 0.5)."""
+        self.run_file(xlsx([line(self.p.cadre, "党的二十大精神专题", 45)]))
+        batch = self.run_file(xlsx([line(self.p.cadre, "党的二十大精神专题", 20)]))
+        self.assertEqual((batch.added, batch.skipped), (0, 1))
+        self.assertEqual(CreditEntry.objects.filter(person=self.p.cadre).count(), 1)
+        self.assertEqual(summary(self.p.cadre).online_hours, d(1))
+
     def test_it_reads_the_academys_own_layout(self):
         # Other column order, extra columns, ASCII brackets, a lowercase x and full-width digits, text cells.
         numbers = (idnumber.make("110101", dt.date(1975, 5, 5), seq) for seq in range(1, 999))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from .. import ledger
-from ..models import Category, CreditEntry, CreditRuleSet, Grade, Level, RankGroup
+from ..models import Category, CreditEntry, CreditRuleSet, CreditYear, Grade, Level, RankGroup
 from .base import YEAR, TrainingTestCase, add_entry, d, summary
 
 
@@ -252,3 +252,27 @@ class PartialRunTest(TrainingTestCase):
         full = list(CreditEntry.objects.filter(person=self.p.cadre).values_list("credits", flat=True))
         self.assertEqual(partial, full)
         self.assertEqual(sum(full, Decimal(0)), d(48))
+
+
+class CadreRecordFollowsTest(TrainingTestCase):
+    """A change of the cadre record (people.services.cadre_record_set) reaches the open years at once."""
+
+    def test_a_new_rank_and_leaving_the_district_list_show_without_a_recompute(self):
+        from django.utils import timezone
+
+        from zugong.people.choices import Rank
+        from zugong.people.services import cadre_record_set
+
+        this_year = timezone.localdate().year
+        ledger.ensure_rule_set(this_year)
+        ledger.recompute(this_year)
+        self.assertEqual(summary(self.p.cadre, this_year).rank_group, RankGroup.COUNTY)
+        cadre_record_set(
+            actor=self.p.org_admin, person=self.p.cadre, rank=Rank.TOWNSHIP_PRINCIPAL, post="街道办事处主任"
+        )
+        self.assertEqual(summary(self.p.cadre, this_year).rank_group, RankGroup.TOWNSHIP)
+        cadre_record_set(
+            actor=self.p.org_admin, person=self.p.cadre, rank=Rank.TOWNSHIP_PRINCIPAL, post="街道办事处主任",
+            is_district_managed=False,
+        )  # fmt: skip
+        self.assertFalse(CreditYear.objects.filter(person=self.p.cadre, year=this_year).exists())
