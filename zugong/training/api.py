@@ -128,7 +128,10 @@ class ActivityInputSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.Serializer):
     person_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=2000, label="参训干部"
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        allow_empty=False,
+        max_length=2000,
+        label="参训干部",
     )
 
 
@@ -298,7 +301,9 @@ class ClaimFilter(django_filters.FilterSet):
     person = django_filters.NumberFilter(label="干部", field_name="person_id")
     status = django_filters.ChoiceFilter(label="状态", choices=Claim.Status.choices)
     category = django_filters.ChoiceFilter(label="类别", choices=Category.choices)
-    year = django_filters.NumberFilter(label="年度", field_name="date", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        label="年度", field_name="date", lookup_expr="year", min_value=2000, max_value=2100
+    )
 
     class Meta:
         model = Claim

@@ -117,7 +117,9 @@ class TrainingReminderSerializer(serializers.ModelSerializer):
 class TrainingReminderSendSerializer(serializers.Serializer):
     year = serializers.IntegerField(label="年度")
     person_ids = serializers.ListField(
-        child=serializers.IntegerField(), label="干部（人员 id）", allow_empty=False
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        label="干部（人员 id）",
+        allow_empty=False,
     )
     channel = serializers.ChoiceField(choices=Reminder.Channel.choices, default=Reminder.Channel.SYSTEM)
 

@@ -5,6 +5,8 @@ pages. Decimals are strings with two places."""
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
@@ -33,7 +35,7 @@ def year_param(request) -> int:
     raw = request.query_params.get("year", "").strip()
     if not raw:
         return selectors.current_year()
-    if not (raw.isdigit() and 2000 <= int(raw) <= 2100):
+    if not (re.fullmatch(r"[0-9]{4}", raw) and 2000 <= int(raw) <= 2100):
         raise DjangoValidationError({"year": f"年度“{raw[:10]}”不正确，应为 2000–2100 之间的四位数字。"})
     return int(raw)
 
@@ -139,9 +141,10 @@ class YearViewSet(TrainingViewSetMixin, viewsets.ReadOnlyModelViewSet):
         year = year_param(request)
         raw = request.query_params.get("person", "").strip()
         if raw:
-            if not raw.isdigit():
+            pk = services.parse_id(raw)
+            if pk is None:
                 raise DjangoValidationError({"person": "干部参数不正确。"})
-            person = get_object_for_user(user, Person, Action.VIEW, pk=int(raw))
+            person = get_object_for_user(user, Person, Action.VIEW, pk=pk)
         elif getattr(user, "person_id", None):
             person = Person.objects.get(pk=user.person_id)
         else:

@@ -19,7 +19,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from zugong.people.choices import COUNTY_RANKS
@@ -44,9 +44,22 @@ def rules_for(year: int) -> tuple[CreditRuleSet, R.Rules]:
 
 def ensure_rule_set(year: int) -> CreditRuleSet:
     """The year's rule set, created when missing as a copy of the latest earlier year's (or the defaults)."""
+    return ensure_rule_set_created(year)[0]
+
+
+def ensure_rule_set_created(year: int) -> tuple[CreditRuleSet, bool]:
+    """``ensure_rule_set``, and whether this call created it. Two first uses at once: one creates, the
+    other finds it (the year is unique)."""
     existing = CreditRuleSet.objects.filter(year=year).first()
     if existing is not None:
-        return existing
+        return existing, False
+    try:
+        return _create_rule_set(year), True
+    except IntegrityError:
+        return CreditRuleSet.objects.get(year=year), False
+
+
+def _create_rule_set(year: int) -> CreditRuleSet:
     with transaction.atomic():
         source = CreditRuleSet.objects.filter(year__lt=year).order_by("-year").first()
         if source is None:
@@ -89,7 +102,7 @@ def entries_sql(year: int, rules: R.Rules, rule_set_id: int, person_ids=None) ->
     entry = _t(CreditEntry)
     hours, p_hours = R.hours_sql(rules, "e")
     raw, p_raw = R.raw_credits_sql(rules, e="a", hours="a.h")
-    cap, p_cap = R.category_case(rules, lambda r: r.cap, "a.category")
+    cap, p_cap = R.category_case(rules, lambda r: r.cap, "a.category", default="CAST(NULL AS NUMERIC)")
     req, p_req = R.category_case(rules, lambda r: r.required, "a.category", default="FALSE")
     only, p_only = _persons_sql("e.person_id", person_ids)
     online, full_time = "online", ("party_school", "offsite")
@@ -128,9 +141,18 @@ def entries_sql(year: int, rules: R.Rules, rule_set_id: int, person_ids=None) ->
 
 
 def _date_plus_months(column: str) -> str:
+    """``column`` + N months (one parameter), the day clamped to the month's end (29 Feb + 12 months = 28
+    Feb), as ``rules.add_months`` and PostgreSQL's interval arithmetic do."""
     if connection.vendor == "postgresql":
         return f"CAST({column} + make_interval(months => %s) AS date)"
-    return f"date({column}, '+' || %s || ' months')"
+    return (
+        f"min(date({column}, '+' || %s || ' months'), "
+        f"date({column}, 'start of month', '+' || (%s + 1) || ' months', '-1 day'))"
+    )
+
+
+def _months_params(months: int) -> list:
+    return [months] if connection.vendor == "postgresql" else [months, months]
 
 
 def summary_sql(year: int, rules: R.Rules, prev_rules: R.Rules | None, person_ids=None) -> tuple[str, list]:
@@ -164,7 +186,7 @@ def summary_sql(year: int, rules: R.Rules, prev_rules: R.Rules | None, person_id
         f"WHEN {promoted_before} THEN {prev_due} ELSE NULL END"
     )
     p_due = [*county, cycle_first, dt.date(year, 1, 1), year_end, rules.county_hours, rules.county_days,
-             rules.promotion_months, cycle_first, dt.date(year, 1, 1)]  # fmt: skip
+             *_months_params(rules.promotion_months), cycle_first, dt.date(year, 1, 1)]  # fmt: skip
     county_met = "(x.cycle_hours >= %s OR x.cycle_days >= %s)"
     met_hours = (
         f"CASE WHEN x.rank_group = %s THEN ({county_met} OR (%s AND (x.promotion_due IS NULL OR "
@@ -233,6 +255,8 @@ def recompute(year: int, *, person_ids=None, allow_closed: bool = False) -> dict
     prev_set = CreditRuleSet.objects.filter(year=year - 1).first()
     prev_rules = R.Rules.of(prev_set) if prev_set is not None else None
     with transaction.atomic(), connection.cursor() as cursor:
+        # One rebuild of a year's summaries at a time: lock the year and the years after it, in order.
+        list(CreditRuleSet.objects.select_for_update().filter(year__gte=year).order_by("year").values("pk"))
         if connection.vendor == "postgresql" and person_ids is None:
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")  # the cap's window sorts the year in memory
         sql, params = entries_sql(year, rules, rule_set.pk, person_ids)

@@ -150,9 +150,12 @@ def check_tiers(tiers) -> list[str]:
         except Exception:
             problems.append(f"第 {i} 档的分钟数和学时应为数字")
             continue
+        if not (bound.is_finite() and hours.is_finite()):
+            problems.append(f"第 {i} 档的分钟数和学时应为数字")
+            continue
         if op not in (">=", ">"):
             problems.append(f'第 {i} 档的比较应为 ">=" 或 ">"')
-        if bound < 0 or hours < 0 or hours > 100:
+        if bound < 0 or bound > 1440 or hours < 0 or hours > 100:
             problems.append(f"第 {i} 档数值超出范围")
         if last is not None and bound >= last:
             problems.append(f"第 {i} 档分钟数应小于上一档")

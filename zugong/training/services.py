@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,12 @@ ENTRY_INPUTS = ("category", "days", "hours", "minutes", "hours_taught", "level")
 
 
 # ---- input checks -------------------------------------------------------------------------------------
+
+
+def parse_id(value) -> int | None:
+    """A record id from a form or a query string: ASCII digits only (``"²".isdigit()`` is true), at most 9."""
+    text = str(value or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def check_text(value, field: str, label: str, max_length: int, *, required: bool = True) -> str:
@@ -200,15 +207,28 @@ def is_district_cadre(person_id) -> bool:
     )
 
 
-def open_rule_set(year: int) -> CreditRuleSet:
-    """The year's rule set (created from last year's when missing), refused when the year is closed. Locked
-    when called inside a transaction, so that a close cannot slip between the check and the write."""
+def open_rule_set(year: int, *, actor=None) -> CreditRuleSet:
+    """The year's rule set, refused when the year is closed. Locked when called inside a transaction, so
+    that a close cannot slip between the check and the write. This year's (and next year's) rules are set
+    up on first use — copied from the latest year's, audited, and the year computed for every cadre, so that
+    the cadres without credits are in its lists too; a past year's only by the office."""
     if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationError(f"年度 {year} 超出范围。")
-    if year < timezone.localdate().year and not CreditRuleSet.objects.filter(year=year).exists():
-        # This year's and next year's rules are set up on first use; a past year's only by the office.
-        raise ValidationError(f"{year}年度尚未建立学分规则，请先由干部教育科在“学分规则”中建立。")
-    rule_set = ledger.ensure_rule_set(year)
+    if not CreditRuleSet.objects.filter(year=year).exists():
+        if year < timezone.localdate().year:
+            raise ValidationError(f"{year}年度尚未建立学分规则，请先由干部教育科在“学分规则”中建立。")
+        rule_set, created = ledger.ensure_rule_set_created(year)
+        if created:
+            audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=rule_set)
+            audit.record_changes_bulk(
+                actor=actor, kind=AuditEvent.Kind.CREATE, objs=list(rule_set.rules.all())
+            )
+            result = ledger.recompute(year)
+            audit.record_event(
+                actor=actor, event=audit.Events.TRAINING_RECOMPUTE, obj=rule_set,
+                detail={**result, "reason": "first_use"},
+            )  # fmt: skip
+    rule_set = CreditRuleSet.objects.get(year=year)
     if transaction.get_connection().in_atomic_block:
         rule_set = CreditRuleSet.objects.select_for_update().get(pk=rule_set.pk)
     if rule_set.closed:
@@ -299,9 +319,10 @@ def update_activity(*, actor, activity, data: dict) -> Activity:
         entry_changes["date"] = fields["start_date"]
     entries = list(_live_attendance(activity).select_for_update().select_related("person"))
     if entries and entry_changes:
+        _ensure_entries_in_scope(actor, entries, Action.CHANGE)
         if fields["start_date"].year != activity.start_date.year:
             raise ValidationError({"start_date": "该培训项目已登记考勤，不能改到另一个年度。"})
-        open_rule_set(activity.start_date.year)
+        open_rule_set(activity.start_date.year, actor=actor)
     for name, value in fields.items():
         setattr(activity, name, value)
     activity.save()
@@ -333,7 +354,8 @@ def archive_activity(*, actor, activity, reason: str) -> Activity:
     reason = check_text(reason, "reason", "归档原因", 200)
     entries = list(_live_attendance(activity).select_for_update().select_related("person"))
     if entries:
-        open_rule_set(activity.start_date.year)
+        _ensure_entries_in_scope(actor, entries, Action.ARCHIVE)
+        open_rule_set(activity.start_date.year, actor=actor)
     now = timezone.now()
     before = audit.snapshot(activity)
     activity.archived_at, activity.archived_reason = now, reason
@@ -353,6 +375,17 @@ def archive_activity(*, actor, activity, reason: str) -> Activity:
         )
         recompute_people(activity.start_date.year, [e.person_id for e in entries])
     return activity
+
+
+def _ensure_entries_in_scope(actor, entries, action) -> None:
+    """The attendance of an activity may name cadres of other organizations (entered by an office above):
+    an edit or an archive that reaches their entries needs the actor's scope over every one of them."""
+    ids = [e.pk for e in entries]
+    allowed = CreditEntry.objects.restrict(actor, action).filter(pk__in=ids).count()
+    if allowed != len(ids):
+        raise PermissionDenied(
+            f"该培训项目的考勤中有 {len(ids) - allowed} 条不在您的授权范围内，请联系上级党组织或干部教育科办理。"
+        )
 
 
 # ---- attendance and manual entries ----------------------------------------------------------------------
@@ -397,7 +430,7 @@ def record_attendance(*, actor, activity, person_ids: list[int]) -> int:
     if activity.start_date > timezone.localdate():
         raise ValidationError("培训尚未开始，不能登记考勤。")
     year = activity.start_date.year
-    open_rule_set(year)
+    open_rule_set(year, actor=actor)
     people = {p.pk: p for p in district_cadres(actor, Action.CHANGE).filter(pk__in=ids).only("id", "name")}
     outside = len(ids) - len(people)
     if outside:
@@ -431,7 +464,7 @@ def add_entry(*, actor, person, data: dict) -> CreditEntry:
     title = check_text(data.get("title"), "title", "培训内容", 200)
     date = check_day(data.get("date"), "date", "日期", not_future=True)
     check_countable(inputs, date.year)
-    open_rule_set(date.year)
+    open_rule_set(date.year, actor=actor)
     entry = CreditEntry.objects.create(
         person=person, created_by=actor, **_entry_values(Source.MANUAL, date=date, title=title, inputs=inputs)
     )
@@ -454,7 +487,7 @@ def archive_entry(*, actor, entry, reason: str) -> CreditEntry:
     if entry.source == Source.CLAIM:
         ensure_training_office(actor)
     reason = check_text(reason, "reason", "撤销原因", 200)
-    open_rule_set(entry.year)
+    open_rule_set(entry.year, actor=actor)
     before = audit.snapshot(entry)
     entry.archived_at, entry.archived_reason = timezone.now(), reason
     entry.save(update_fields=["archived_at", "archived_reason", "updated_at"])

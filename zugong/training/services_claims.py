@@ -114,7 +114,7 @@ def submit_claim(*, actor, data: dict, evidence_name: str, evidence: bytes) -> C
     evidence = bytes(evidence or b"")
     content_type = sniff_evidence(evidence, evidence_name)
     name = evidence_file_name(evidence_name)
-    open_rule_set(fields["date"].year)
+    open_rule_set(fields["date"].year, actor=actor)
     digest = hashlib.sha256(evidence).hexdigest()
     reused = Claim.objects.filter(
         person=person,
@@ -166,7 +166,7 @@ def decide_claim(*, actor, claim, approve: bool, reason: str = "") -> Claim:
     )
     year = claim.date.year
     if approve:
-        open_rule_set(year)
+        open_rule_set(year, actor=actor)
     before = audit.snapshot(claim)
     claim.status = Claim.Status.APPROVED if approve else Claim.Status.REJECTED
     claim.decided_by, claim.decided_at, claim.reason = actor, timezone.now(), reason

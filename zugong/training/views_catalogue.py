@@ -253,7 +253,7 @@ def activity_attendance(request, pk: int):
         raise Http404("该培训项目已归档。")
     errors: list[str] = []
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("person") if v.isdigit()]
+        ids = [i for i in map(services.parse_id, request.POST.getlist("person")) if i is not None]
         if not ids:
             errors.append("请勾选参加培训的干部。")
         else:

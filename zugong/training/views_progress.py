@@ -364,15 +364,13 @@ def shortfall_remind(request):
     require_staff(user, Action.CHANGE)
     year = year_of(request)
     back = f"{reverse('training:shortfall')}?year={year}"
-    ids = [v for v in request.POST.getlist("person") if v.isdigit()]
+    ids = [i for i in map(services.parse_id, request.POST.getlist("person")) if i is not None]
     if not ids:
         messages.error(request, "请勾选要提醒的干部。")
         return redirect(back)
     channel = request.POST.get("channel") or Reminder.Channel.SYSTEM
     try:
-        count = services.send_reminders(
-            actor=user, year=year, person_ids=[int(i) for i in ids], channel=channel
-        )
+        count = services.send_reminders(actor=user, year=year, person_ids=ids, channel=channel)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect(back)

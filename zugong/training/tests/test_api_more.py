@@ -147,6 +147,12 @@ class RuleSetApiTest(ApiTestCase):
         self.assertIn("不能小于", self.message(response))
         response = client.patch(self.url(), {"online_tiers": [[30, "~", "1"]]}, format="json")
         self.assertEqual(response.status_code, 400)
+        for bound in ("NaN", "Infinity", "-Infinity", 100000):
+            response = client.patch(
+                self.url(), {"online_tiers": [[bound, ">=", "1"], [0, ">", "0.25"]]}, format="json"
+            )
+            self.assertEqual(response.status_code, 400, bound)
+            self.assertIn("online_tiers", response.json())
         rule_set = CreditRuleSet.objects.get()
         self.assertEqual((rule_set.required_credits, rule_set.online_tiers[0]), (56, [30, ">=", "1"]))
         self.assertEqual(CategoryRule.objects.get(rule_set=rule_set, category="online").rate, 1)
@@ -213,4 +219,15 @@ class ReportApiTest(ApiTestCase):
             response = self.get(self.p.org_admin, name, year="abc")
             self.assertEqual(response.status_code, 400, name)
             self.assertIn("年度“abc”不正确", self.message(response))
+            self.assertEqual(self.get(self.p.org_admin, name, year="２０２５").status_code, 400, name)
         self.assertFalse(Claim.objects.exists())
+
+    def test_odd_numbers_in_the_query_are_a_400_not_an_error(self):
+        client = self.as_(self.p.org_admin)
+        for params in ({"year": "10000"}, {"year": "-5"}):
+            response = client.get(reverse("api-training-claim-list"), params)
+            self.assertEqual(response.status_code, 400, params)
+        for person in ("²", "99999999999999999999", "abc"):
+            response = client.get(reverse("api-training-year-progress"), {"person": person})
+            self.assertEqual(response.status_code, 400, person)
+            self.assertIn("干部参数不正确", self.message(response))

@@ -167,6 +167,18 @@ class TargetsTest(TrainingTestCase):
         self.assertEqual(s.promotion_due, dt.date(YEAR + 1, 3, 15))
         self.assertFalse(s.met_hours)  # the deadline fell in the year, 100 < 550
 
+    def test_the_deadline_keeps_to_the_months_last_day(self):
+        """Promoted on 31 January with a 1-month deadline: 28 February, in SQL as in ``rules.add_months``."""
+        from zugong.people.models import CadreRecord
+
+        from .. import rules as R
+
+        CreditRuleSet.objects.filter(year=YEAR).update(promotion_months=1)
+        CadreRecord.objects.filter(person=self.p.cadre).update(rank_since=dt.date(YEAR, 1, 31))
+        self.recompute()
+        self.assertEqual(summary(self.p.cadre).promotion_due, dt.date(YEAR, 2, 28))
+        self.assertEqual(R.add_months(dt.date(YEAR, 1, 31), 1), dt.date(YEAR, 2, 28))
+
     def test_promotion_after_target_met_sets_no_deadline(self):
         from zugong.people.models import CadreRecord
 
@@ -276,3 +288,14 @@ class CadreRecordFollowsTest(TrainingTestCase):
             is_district_managed=False,
         )  # fmt: skip
         self.assertFalse(CreditYear.objects.filter(person=self.p.cadre, year=this_year).exists())
+
+
+class NoCapsTest(TrainingTestCase):
+    def test_a_year_without_any_cap_recomputes(self):
+        """Every cap removed: 10 days off-site is 60 credits, not the default cap of 48."""
+        from ..models import CategoryRule
+
+        CategoryRule.objects.filter(rule_set__year=YEAR).update(annual_cap=None)
+        add_entry(self.p.dave, category=Category.OFFSITE, days=d(10))
+        self.recompute()
+        self.assertEqual(summary(self.p.dave).credits_earned, d(60))

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from zugong.core import audit
 from zugong.core.models import AuditEvent
 
 from .. import services
@@ -284,3 +285,50 @@ class RolesTest(TrainingTestCase):
         with self.assertRaises(PermissionDenied):
             services.ensure_training_staff(self.p.sysadmin)
         self.assertEqual(services.ensure_training_staff(self.p.org_admin), [""])
+
+
+class ActivityReachTest(TrainingTestCase):
+    """An activity of 东城社区第一党支部 whose attendance the office entered for 陈志刚 (东城街道机关党支部):
+    the branch's secretary may not rewrite or withdraw his credits through it."""
+
+    def test_the_owner_branch_cannot_reach_attendance_outside_its_scope(self):
+        a = services.create_activity(
+            actor=self.p.branch_secretary, data=activity_data(self.p, org=self.p.branch)
+        )
+        services.record_attendance(actor=self.p.org_admin, activity=a, person_ids=[self.p.cadre.pk])
+        self.assertEqual(summary(self.p.cadre).credits_earned, d(30))
+        with self.assertRaises(PermissionDenied) as caught:
+            services.update_activity(actor=self.p.branch_secretary, activity=a, data={"days": "1"})
+        self.assertIn("不在您的授权范围内", str(caught.exception))
+        with self.assertRaises(PermissionDenied):
+            services.archive_activity(actor=self.p.branch_secretary, activity=a, reason="重复录入")
+        entry = CreditEntry.objects.get(activity=a)
+        self.assertEqual((entry.days, entry.archived_at), (d(5), None))
+        self.assertEqual(summary(self.p.cadre).credits_earned, d(30))
+        services.update_activity(
+            actor=self.p.branch_secretary, activity=a, data={"note": "教材另发"}
+        )  # no entry
+        services.update_activity(actor=self.p.committee_secretary, activity=a, data={"days": "4"})
+        self.assertEqual(summary(self.p.cadre).credits_earned, d(24))
+
+
+class FirstUseTest(TrainingTestCase):
+    """This year's rules are set up on first use: audited, and every district cadre gets the year's row."""
+
+    def test_the_first_attendance_of_a_year_sets_it_up_for_every_cadre(self):
+        from django.utils import timezone
+
+        from zugong.training.models import CreditYear
+
+        today = timezone.localdate()
+        a = services.create_activity(
+            actor=self.p.org_admin, data=activity_data(self.p, start_date=today, end_date=today, days="1")
+        )
+        services.record_attendance(actor=self.p.org_admin, activity=a, person_ids=[self.p.cadre.pk])
+        rule_set = CreditRuleSet.objects.get(year=today.year)
+        events = AuditEvent.objects.filter(object_type="training.creditruleset", object_id=str(rule_set.pk))
+        created = events.get(kind=AuditEvent.Kind.CREATE)
+        self.assertEqual(created.actor, self.p.org_admin)
+        self.assertEqual(events.get(event=audit.Events.TRAINING_RECOMPUTE).detail["reason"], "first_use")
+        rows = dict(CreditYear.objects.filter(year=today.year).values_list("person_id", "credits_earned"))
+        self.assertEqual(rows, {self.p.cadre.pk: d(6), self.p.dave.pk: d(0)})

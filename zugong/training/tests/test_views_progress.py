@@ -283,3 +283,36 @@ class YearEndExportTest(TrainingTestCase):
         self.assertEqual((rows[4][11], rows[4][12], rows[4][13]), (122, "优秀", "是"))
         event = AuditEvent.objects.get(event="export", detail__what="training.year_end")
         self.assertEqual(event.detail["rows"], 5)
+
+
+class ShortfallRemindPageTest(TrainingTestCase):
+    """催学提醒 from the shortfall page: in Q3/Q4 the checked cadres behind are reminded; odd ids are a message."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        from django.utils import timezone
+
+        from .. import ledger
+
+        cls.year = timezone.localdate().year
+        ledger.ensure_rule_set(cls.year)
+        ledger.recompute(cls.year)
+
+    def post(self, persons, month=9):
+        from django.urls import reverse
+
+        self.client.force_login(self.p.committee_secretary)
+        url = f"{reverse('training:shortfall_remind')}?year={self.year}"
+        with mock.patch("django.utils.timezone.localdate", return_value=dt.date(self.year, month, 1)):
+            return self.client.post(url, {"person": persons, "channel": "phone"}, follow=True)
+
+    def test_it_reminds_the_checked_cadre_behind(self):
+        response = self.post([str(self.p.cadre.pk)])
+        self.assertContains(response, "已向 1 名未达标干部发送催学提醒。")
+        self.assertEqual(Reminder.objects.get().person, self.p.cadre)
+
+    def test_odd_ids_and_an_early_month_change_nothing(self):
+        self.assertContains(self.post(["²", "abc", "9" * 20]), "请勾选要提醒的干部。")
+        self.assertContains(self.post([str(self.p.cadre.pk)], month=6), "催学提醒在第三、四季度发送")
+        self.assertFalse(Reminder.objects.exists())
