@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "zugong.imports",
     "zugong.dues",
     "zugong.training",
+    "zugong.evaluations",
 ]
 
 MIDDLEWARE = [

@@ -52,6 +52,8 @@ class Events(models.TextChoices):
     TRAINING_RECOMPUTE = "training_recompute", "重算年度学分"
     TRAINING_YEAR_CLOSED = "training_year_closed", "学分年度关账"
     TRAINING_REMINDER = "training_reminder", "催学提醒"
+    EVALUATION_CODES_ISSUED = "evaluation_codes_issued", "生成测评码"
+    EVALUATION_CODE_VOIDED = "evaluation_code_voided", "作废测评码"
     DEMO_BUILT = "demo_built", "生成演示数据"
     AUDIT_PRUNE = "audit_prune", "清理过期审计记录"
 

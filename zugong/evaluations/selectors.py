@@ -1,0 +1,146 @@
+"""The numbers of 测评, from two GROUP BY queries whatever the number of ballots: answers counted by subject,
+item, option and voter class; ballots counted by class. Test ballots never count.
+
+Per subject and choice item: counts and shares by class, the share over all ballots, the weighted share
+(Σ weight × class share / Σ weights of the classes that voted), 好评率 (the two best grades), the satisfaction
+index (%很满意×100 + %满意×80 + %基本满意×60 + %不太满意×30 + %不满意×0) and, on the cadre scale, the flags:
+优秀+称职 below 2/3 → 诫勉; 不称职 above 1/3 → 调整. Ratings give their mean."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Sum
+
+from . import spec as S
+from .models import Answer, Ballot, Evaluation, Subject, VoterClass
+
+TWO_THIRDS = Decimal(2) / Decimal(3)
+ONE_THIRD = Decimal(1) / Decimal(3)
+PLACES = Decimal("0.0001")
+
+
+def q4(value: Decimal) -> Decimal:
+    return value.quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def ballots_by_class(evaluation: Evaluation) -> dict[int, int]:
+    rows = (
+        Ballot.objects.filter(evaluation=evaluation, is_test=False)
+        .values("voter_class")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["voter_class"]: r["n"] for r in rows}
+
+
+def answer_counts(evaluation: Evaluation) -> dict[tuple[int, str, str], dict[int, int]]:
+    """(subject, item, option) → {voter class: count}, one GROUP BY."""
+    rows = (
+        Answer.objects.filter(evaluation=evaluation, ballot__is_test=False)
+        .exclude(option="")
+        .values_list("subject", "item", "option", "ballot__voter_class")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[tuple[int, str, str], dict[int, int]] = defaultdict(dict)
+    for subject, item, option, voter_class, n in rows:
+        out[(subject, item, option)][voter_class] = n
+    return out
+
+
+def rating_sums(evaluation: Evaluation) -> dict[tuple[int, str], tuple[int, int]]:
+    rows = (
+        Answer.objects.filter(evaluation=evaluation, ballot__is_test=False, number__isnull=False)
+        .values_list("subject", "item")
+        .annotate(n=Count("id"), total=Sum("number"))
+        .order_by()
+    )
+    return {(s, i): (n, total) for s, i, n, total in rows}
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return q4(Decimal(part) / Decimal(whole)) if whole else None
+
+
+def item_result(item: dict, counts: dict[str, dict[int, int]], ballots: dict[int, int], weights) -> dict:
+    """One choice item of one subject: options with counts by class, shares and weighted shares."""
+    total_ballots = sum(ballots.values())
+    options = []
+    for option in S.options_of(item):
+        by_class = counts.get(option["value"], {})
+        n = sum(by_class.values())
+        voted = [c for c in weights if ballots.get(c)]
+        weight_sum = sum((weights[c] for c in voted), Decimal(0))
+        weighted = (
+            q4(sum((weights[c] * Decimal(by_class.get(c, 0)) / Decimal(ballots[c]) for c in voted), Decimal(0))
+               / weight_sum)
+            if weight_sum else None
+        )  # fmt: skip
+        options.append(
+            {
+                **option,
+                "count": n,
+                "share": _share(n, total_ballots),
+                "weighted_share": weighted,
+                "by_class": {c: {"count": by_class.get(c, 0), "share": _share(by_class.get(c, 0), ballots.get(c, 0))}
+                             for c in weights},
+            }
+        )  # fmt: skip
+    result = {"key": item["key"], "label": item["label"], "kind": item["kind"], "options": options}
+    answered = sum(o["count"] for o in options)
+    result["answered"] = answered
+    if item["kind"] in ("grade", "satisfaction") and answered and item["kind"] != "multiple":
+        top_two = sum(o["count"] for o in options[:2])
+        result["favourable_rate"] = _share(top_two, answered)  # 好评率: 优秀+称职, 好+较好, 很满意+满意
+    if item["kind"] == "satisfaction" and answered:
+        score = sum(Decimal(o["score"]) * Decimal(o["count"]) for o in options)
+        result["satisfaction_index"] = (score / Decimal(answered)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if item["kind"] == "grade" and item.get("scale") == "cadre" and answered:
+        shares = {o["value"]: Decimal(o["count"]) / Decimal(answered) for o in options}
+        result["admonish"] = shares["excellent"] + shares["competent"] < TWO_THIRDS  # 诫勉
+        result["adjust"] = shares["incompetent"] > ONE_THIRD  # 调整
+    return result
+
+
+def results(evaluation: Evaluation) -> dict:
+    """Everything the results page, the Word report and the API show, from three queries."""
+    classes = list(VoterClass.objects.filter(evaluation=evaluation))
+    weights = {c.pk: c.weight for c in classes}
+    ballots = ballots_by_class(evaluation)
+    counts = answer_counts(evaluation)
+    ratings = rating_sums(evaluation)
+    items = S.items_of(evaluation.spec)
+    subjects = []
+    for subject in Subject.objects.filter(evaluation=evaluation):
+        rows = []
+        for item in items:
+            if item["kind"] in S.CHOICE_KINDS:
+                per_option = {
+                    option: by_class
+                    for (s, i, option), by_class in counts.items()
+                    if s == subject.pk and i == item["key"]
+                }
+                rows.append(item_result(item, per_option, ballots, weights))
+            elif item["kind"] == "rating":
+                n, total = ratings.get((subject.pk, item["key"]), (0, 0))
+                mean = (Decimal(total) / Decimal(n)).quantize(Decimal("0.01"), ROUND_HALF_UP) if n else None
+                rows.append({"key": item["key"], "label": item["label"], "kind": "rating", "answered": n,
+                             "mean": mean, "max": item["max"]})  # fmt: skip
+        subjects.append({"subject": subject, "items": rows})
+    turnout = [
+        {
+            "voter_class": c,
+            "ballots": ballots.get(c.pk, 0),
+            "expected": c.expected,
+            "rate": _share(ballots.get(c.pk, 0), c.expected),
+        }
+        for c in classes
+    ]
+    return {
+        "evaluation": evaluation,
+        "ballots": sum(ballots.values()),
+        "turnout": turnout,
+        "subjects": subjects,
+    }
