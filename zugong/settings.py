@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
         "TrainingCategoryEnum": "zugong.training.models.Category",
         "DuesReminderChannelEnum": "zugong.dues.models.Reminder.Channel",
         "TrainingReminderChannelEnum": "zugong.training.models.Reminder.Channel",
+        "EvaluationKindEnum": "zugong.evaluations.builtins.Kind",
+        "EvaluationSubjectKindEnum": "zugong.evaluations.models.Subject.Kind",
+        "EvaluationModeEnum": "zugong.evaluations.models.Evaluation.Mode",
+        "CreditModeEnum": "zugong.training.models.Mode",
     },
 }
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("people/", include("zugong.people.urls")),
     path("dues/", include("zugong.dues.urls")),
     path("training/", include("zugong.training.urls")),
+    path("evaluations/", include("zugong.evaluations.urls")),
+    path("v/", include("zugong.evaluations.urls_vote")),  # voting: public, by one-time code
     path("audit/", include("zugong.auditlog.urls")),
     path("imports/", include("zugong.imports.urls")),
     path("api/", include("zugong.api_urls")),

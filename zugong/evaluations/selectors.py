@@ -144,3 +144,23 @@ def results(evaluation: Evaluation) -> dict:
         "turnout": turnout,
         "subjects": subjects,
     }
+
+
+def chart_data(data: dict) -> list[dict]:
+    """For the results page's charts: per subject, the share of each option of its choice items (the first
+    grade or satisfaction item that is an overall judgement, else the first choice item)."""
+    charts = []
+    for n, row in enumerate(data["subjects"]):
+        choice = [i for i in row["items"] if i["kind"] in S.CHOICE_KINDS and i.get("answered")]
+        if not choice:
+            continue
+        item = next((i for i in choice if i["key"] == "overall"), choice[0])
+        charts.append(
+            {
+                "id": f"chart-{n}",
+                "title": f"{row['subject'].label}·{item['label']}",
+                "names": [o["label"] for o in item["options"]],
+                "values": [o["count"] for o in item["options"]],
+            }
+        )
+    return charts

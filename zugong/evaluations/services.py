@@ -192,6 +192,20 @@ def go_live(*, actor, evaluation) -> dict:
     return {"test_ballots_deleted": ballots, "codes_voided": voided}
 
 
+@transaction.atomic
+def archive_evaluation(*, actor, evaluation, reason: str) -> Evaluation:
+    """归档: the codes stop working at once; the results stay readable."""
+    evaluation = _lock(actor, evaluation, Action.ARCHIVE)
+    reason = " ".join(str(reason or "").split())
+    if not reason or len(reason) > 200:
+        raise ValidationError({"reason": "请填写归档原因（不超过 200 字）。"})
+    before = audit.snapshot(evaluation)
+    evaluation.archived_at, evaluation.archived_reason = timezone.now(), reason
+    evaluation.save(update_fields=["archived_at", "archived_reason", "updated_at"])
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.ARCHIVE, obj=evaluation, before=before)
+    return evaluation
+
+
 # ---- casting a ballot (anonymous) ------------------------------------------------------------------------
 
 

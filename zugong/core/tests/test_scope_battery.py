@@ -16,7 +16,18 @@ from zugong.core.testing import PersonaTestCase
 from zugong.imports.models import ImportJob
 
 # Namespaces/prefixes whose URLs are domain endpoints (admin and auth plumbing are tested elsewhere).
-DOMAIN_NAMESPACES = ("core", "orgs", "people", "accounts", "auditlog", "imports", "dues", "training")
+DOMAIN_NAMESPACES = (
+    "core",
+    "orgs",
+    "people",
+    "accounts",
+    "auditlog",
+    "imports",
+    "dues",
+    "training",
+    "evaluations",
+    "vote",
+)
 API_PREFIX = "api-"
 
 # URL name -> (kind, target) where kind is:
@@ -32,6 +43,7 @@ API_PREFIX = "api-"
 #   "dues_reduction" / "dues_lapse" / "dues_reminder": alice's reduction request, lapse case and reminder
 #   "training_cadre" / "training_activity" / "training_entry" / "training_claim" / "training_year": the cadre
 #                陈志刚 (东城), an activity of 东城街道党工委 he attended, his entry, claim and year summary
+#   "evaluation": a 测评 of 东城街道党工委 (its subject 陈志刚)
 #   "training_import" / "training_reminder": the office's import of his online hours, a 催学 reminder to him
 #   "training_rules": a year's credit rules — the district's, read by all training staff, written only by the
 #                干部教育科 (test_it_lets_only_the_training_office_write_the_rules)
@@ -222,6 +234,27 @@ URL_TABLE: dict[str, str] = {
     "api-training-rule-set-detail": "training_rules",
     "api-training-rule-set-close": "training_rules",
     "api-training-rule-set-recompute": "training_rules",
+    # 测评: staff pages of an evaluation of 东城街道党工委 whose subject is 陈志刚; the voting pages are public
+    # (no login: a one-time code opens them; tested in evaluations/tests/test_vote_pages)
+    "evaluations:list": "list",
+    "evaluations:create": "list",
+    "evaluations:detail": "evaluation",
+    "evaluations:codes_issue": "evaluation",
+    "evaluations:code_void": "evaluation",
+    "evaluations:go_live": "evaluation",
+    "evaluations:archive": "evaluation",
+    "evaluations:results": "evaluation",
+    "evaluations:results_report": "evaluation",
+    "evaluations:ballots_export": "evaluation",
+    "api-evaluation-list": "list",
+    "api-evaluation-detail": "evaluation",
+    "api-evaluation-codes": "evaluation",
+    "api-evaluation-void": "evaluation",
+    "api-evaluation-live": "evaluation",
+    "api-evaluation-archive": "evaluation",
+    "api-evaluation-results": "evaluation",
+    "vote:start": "public",
+    "vote:ballot": "public",
     "api-training-import-list": "list",
     "api-training-import-detail": "training_import",
     "api-training-reminder-list": "list",
@@ -309,6 +342,7 @@ OBJECT_KINDS = (
     "training_year",
     "training_import",
     "training_reminder",
+    "evaluation",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -342,6 +376,7 @@ def _target(p, kind):
         "training_year": p.training["year"].pk,
         "training_import": p.training["import"].pk,
         "training_reminder": p.training["reminder"].pk,
+        "evaluation": p.evaluation.pk,
         "training_rules": p.training["rules"].year,
     }[kind]
 
@@ -459,6 +494,25 @@ def _training_records(p) -> dict:
     }
 
 
+def _evaluation_record(p):
+    """A 干部民主测评 of 东城街道党工委 with 陈志刚 as its subject, codes issued and one ballot cast."""
+    from zugong.evaluations import services as evaluations
+
+    now = timezone.now()
+    evaluation = evaluations.create_evaluation(
+        actor=p.org_admin, org=p.committee, title="东城街道干部民主测评", kind="cadre",
+        opens_at=now - datetime.timedelta(hours=1), closes_at=now + datetime.timedelta(days=1),
+        subjects=[{"kind": "person", "label": "陈志刚", "person": p.cadre}],
+        voter_classes=[{"name": "干部职工代表", "weight": 1, "expected": 10}],
+    )  # fmt: skip
+    _, codes = evaluations.issue_codes(
+        actor=p.org_admin, evaluation=evaluation, voter_class=evaluation.voter_classes.get(), count=2
+    )
+    answers = {k: "good" for k in ("de", "neng", "qin", "ji", "lian")} | {"overall": "excellent"}
+    evaluations.cast_ballot(code=codes[0], answers={str(evaluation.subjects.get().pk): answers})
+    return evaluation
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -480,6 +534,7 @@ class ScopeBattery(PersonaTestCase):
         )
         cls.p.dues = _dues_records(cls.p)
         cls.p.training = _training_records(cls.p)
+        cls.p.evaluation = _evaluation_record(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
