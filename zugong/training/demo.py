@@ -41,6 +41,7 @@ from .models import (
     Level,
     Source,
 )
+from .services_import import source_key
 
 MAX_CADRES = 3_000
 SEED = 2026
@@ -187,7 +188,7 @@ def seed(*, today: dt.date | None = None) -> dict:
             keen = {pid: rng.uniform(0.5, 1.5) for pid, *_ in cadres}
             rows = []
             for pid, *_ in cadres:
-                for _ in range(round(30 * keen[pid] * part)):
+                for _ in range(round(70 * keen[pid] * part)):  # about 35–105 courses: most reach 50 学时
                     course = f"{rng.choice(COURSES)}（第{rng.randint(1, 6)}讲）"
                     minutes = Decimal(rng.choice(MINUTES)).quantize(Decimal("0.01"))
                     rows.append((pid, course, _day_in(year, rng, last_day), minutes))
@@ -200,7 +201,7 @@ def seed(*, today: dt.date | None = None) -> dict:
             )  # fmt: skip
             seen = set()
             for pid, course, date, minutes in rows:
-                key = hashlib.sha256(f"{pid}|{course}|{date}|{minutes}".encode()).hexdigest()[:64]
+                key = source_key(pid, course, date)
                 if (pid, key) in seen:
                     continue
                 seen.add((pid, key))

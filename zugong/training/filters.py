@@ -26,7 +26,9 @@ ACTIVITY_SORT_LABELS = {
     "-date": "开始日期（新→旧）",
     "date": "开始日期（旧→新）",
     "title": "名称",
+    "-title": "名称（倒序）",
     "category": "类别",
+    "-category": "类别（倒序）",
 }
 ARCHIVED = [("", "在用项目"), ("true", "已归档项目")]
 

@@ -102,7 +102,11 @@ def progress_of(person, year: int) -> dict:
     s = summary if summary is not None else _blank_summary(person, year)
     if s.rank_group == RankGroup.COUNTY:
         first, last = rules.cycle(year)
-        hours_bar = _bar(f"周期学时（{first}–{last}）", s.cycle_hours, rules.county_hours, s.met_hours)
+        reached = s.cycle_hours >= rules.county_hours or s.cycle_days >= rules.county_days
+        hours_bar = _bar(f"周期学时（{first}–{last}）", s.cycle_hours, rules.county_hours, reached)
+        # Not reached yet, but not behind either: the five years are not over (and no promotion deadline
+        # has passed).
+        hours_bar["in_progress"] = bool(s.met_hours and not reached)
     else:
         hours_bar = _bar("学时", s.hours, rules.township_hours, s.met_hours)
     bars = [

@@ -46,7 +46,8 @@
     var categoryAxis = {
       type: "category", data: d.names,
       axisLabel: horizontal ? { width: 110, overflow: "truncate" }
-        : { interval: 0, rotate: d.names.length > 5 ? 30 : 0, width: 90, overflow: "truncate" }
+        : { interval: 0, rotate: (d.names.length > 5 || window.innerWidth < 576) ? 40 : 0, width: 90,
+            overflow: "truncate", fontSize: window.innerWidth < 576 ? 10 : 12 }
     };
     var series = {
       type: "bar", name: unit, data: d.values, barMaxWidth: 28, itemStyle: { color: RED },
@@ -71,6 +72,8 @@
   function optionFor(kind, data) {
     var d = data[kind];
     if (!d || !d.names || !d.names.length) { return null; }
+    var total = (d.values || []).reduce(function (sum, v) { return sum + (Number(v) || 0); }, 0);
+    if (total === 0) { return null; }  // no cadre, no credits: "暂无数据", not three equal empty slices
     if (kind === "grades") { return gradesOption(d); }
     if (kind === "units") {
       var rev = { names: d.names.slice().reverse(), values: d.values.slice().reverse(), target: d.target };

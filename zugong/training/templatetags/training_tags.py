@@ -14,6 +14,7 @@ register = template.Library()
 
 BAR_KEYS = {"总学分": "total", "必修学分": "required", "网络学时": "online"}  # any other label: the 学时 bar
 MET_BADGE = mark_safe(' <span class="badge text-bg-success">已达标</span>')  # noqa: S308 - a constant
+IN_PROGRESS_BADGE = mark_safe(' <span class="badge text-bg-secondary">周期进行中</span>')  # noqa: S308 - a constant
 GRADE_CLASSES = {"excellent": "text-bg-success", "pass": "text-bg-primary", "fail": "text-bg-danger"}
 
 
@@ -67,7 +68,7 @@ def progress_bar(bar, key: str = ""):
         label=bar.get("label", ""),
         value=value,
         target=target,
-        badge=MET_BADGE if met else "",
+        badge=MET_BADGE if met else (IN_PROGRESS_BADGE if bar.get("in_progress") else ""),
         percent=percent,
         colour=colour,
     )

@@ -91,3 +91,32 @@ def test_a_cadre_claims_the_office_approves_and_the_bar_moves(live_server, brows
     assert_fits(page, 375)
     page.screenshot(path=str(SHOTS / "training-mine-phone.png"), full_page=True)
     assert external == [] and office_external == [], (external, office_external)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_catalogue_filters_without_a_console_error(live_server, browser):  # noqa: F811
+    """Choosing a category reloads the table through htmx (no eval under the CSP: no console error); sorting a
+    column twice keeps the rows."""
+    from zugong.training import services
+
+    p = build_personas()
+    today = timezone.localdate()
+    for title, category in (("区委党校专题班", "party_school"), ("中心组学习会", "central_group")):
+        services.create_activity(
+            actor=p.org_admin,
+            data={"title": title, "category": category, "organizer": "区委组织部", "org": p.district,
+                  "start_date": today, "end_date": today, "days": "1", "hours": "3"},
+        )  # fmt: skip
+    page, external = open_page(browser, live_server, "org_admin", DESKTOP)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/training/activities/")
+    assert page.locator("#activity-table tbody tr").count() == 2
+    with page.expect_response(re.compile(r"/training/activities/\?.*category=central_group")):
+        page.select_option("select[name=category]", "central_group")
+    page.wait_for_function("document.querySelectorAll('#activity-table tbody tr').length === 1")
+    assert "中心组学习会" in page.inner_text("#activity-table")
+    page.goto(f"{live_server.url}/training/activities/?sort=-title")
+    assert page.locator("#activity-table tbody tr").count() == 2
+    assert errors == [] and external == [], (errors, external)

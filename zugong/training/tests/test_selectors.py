@@ -52,6 +52,8 @@ class ProgressTest(TrainingTestCase):
         self.assertEqual(set(bars), {"周期学时", "网络学时", "必修学分", "总学分"})
         self.assertEqual((bars["周期学时"]["value"], bars["周期学时"]["target"]), (d(40), d(550)))
         self.assertEqual(bars["周期学时"]["percent"], 7)  # 40 / 550
+        # 2025 is inside the 2023–2027 cycle: not reached, not behind — "周期进行中", not "已达标".
+        self.assertEqual((bars["周期学时"]["met"], bars["周期学时"]["in_progress"]), (False, True))
         self.assertEqual((bars["网络学时"]["percent"], bars["网络学时"]["met"]), (50, False))
         self.assertEqual((bars["必修学分"]["value"], bars["必修学分"]["percent"]), (d(37), 66))
         self.assertEqual((bars["总学分"]["value"], bars["总学分"]["percent"]), (d(37), 44))
