@@ -54,6 +54,14 @@ class Command(BaseCommand):
                 f"学分制：培训项目 {training['activities']} 个，学分记录 {training['entries']:,} 条，"
                 f"学分申报 {training['claims']} 件，年度学分 {training['summaries']:,} 条。"
             )
+        from zugong.evaluations import demo as evaluations_demo
+
+        evaluations = evaluations_demo.seed()
+        if evaluations:
+            self.stdout.write(
+                f"测评：{evaluations['evaluations']} 个测评，{evaluations['ballots']} 张选票。"
+                f"可试投的测评码（/v/ 页面输入，每个只能用一次）：{'、'.join(evaluations['codes'])}"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{counts['orgs']:,} 个党组织，{counts['units']:,} 个单位，{counts['teams']:,} 个领导班子，"
