@@ -10,6 +10,7 @@ from zugong.auditlog.api import AuditEventViewSet
 from zugong.dues.api import DuesProfileViewSet, IncomeBaseViewSet, LedgerEntryViewSet, PaymentViewSet
 from zugong.dues.api_more import DuesReportViewSet, LapseCaseViewSet, ReductionViewSet, ReminderViewSet
 from zugong.evaluations.api import EvaluationViewSet
+from zugong.evaluations.api_opinions import IssueViewSet, OpinionViewSet
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
 from zugong.training.api import ActivityViewSet, ClaimViewSet, EntryViewSet
@@ -40,6 +41,8 @@ router.register("training/rule-sets", RuleSetViewSet, basename="api-training-rul
 router.register("training/reports", TrainingReportViewSet, basename="api-training-report")
 router.register("training/imports", ImportBatchViewSet, basename="api-training-import")
 router.register("training/reminders", TrainingReminderViewSet, basename="api-training-reminder")
+router.register("evaluations/opinions", OpinionViewSet, basename="api-evaluation-opinion")
+router.register("evaluations/issues", IssueViewSet, basename="api-evaluation-issue")
 router.register("evaluations", EvaluationViewSet, basename="api-evaluation")
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 

@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationSubjectKindEnum": "zugong.evaluations.models.Subject.Kind",
         "EvaluationModeEnum": "zugong.evaluations.models.Evaluation.Mode",
         "CreditModeEnum": "zugong.training.models.Mode",
+        "IssueCategoryEnum": "zugong.evaluations.models_opinions.Issue.Category",
+        "OpinionSourceEnum": "zugong.evaluations.models_opinions.Opinion.Source",
     },
 }
 

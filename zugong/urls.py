@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("zugong.people.urls")),
     path("dues/", include("zugong.dues.urls")),
     path("training/", include("zugong.training.urls")),
+    path("evaluations/issues/", include("zugong.evaluations.urls_opinions")),
     path("evaluations/", include("zugong.evaluations.urls")),
     path("v/", include("zugong.evaluations.urls_vote")),  # voting: public, by one-time code
     path("audit/", include("zugong.auditlog.urls")),

@@ -251,9 +251,24 @@ def results_docx(results: dict) -> bytes:
     _table(doc, ["类别", "权重", "应参评", "实参评", "参评率"], turnout)
     for n, block in enumerate(results["subjects"], start=2):
         _para(doc, f"{_cn(n)}、{block['subject'].label}", HEI, indent=True)
+        if block.get("combined"):
+            _combined(doc, block["combined"])
         for item in block["items"]:
             _item(doc, item)
     return _bytes(doc)
+
+
+def _combined(doc, combined: dict) -> None:
+    """述职评议: each part's score and weight, the combined score and its grade."""
+    rows = [
+        [p["label"], f"{p['weight']}%", "—" if p["score"] is None else str(p["score"])]
+        for p in combined["parts"]
+    ]
+    _table(doc, ["评分项目", "权重", "得分"], rows)
+    if combined["score"] is None:
+        _para(doc, f"综合得分：待录入{'、'.join(combined['missing'])}。", indent=True)
+    else:
+        _para(doc, f"综合得分：{combined['score']}，等次：{combined['grade']}。", indent=True)
 
 
 # ---- PDF -------------------------------------------------------------------------------------------------

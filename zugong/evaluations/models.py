@@ -80,6 +80,8 @@ class Subject(ScopedModel):
     )
     label = models.CharField("名称", max_length=200)
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    # 述职评议: the department's scores of the written and the on-site report ({"written": "88.00", …}).
+    scores = models.JSONField("述职得分", default=dict, blank=True)
 
     class Meta:
         verbose_name = "测评对象"
@@ -195,3 +197,6 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.item}: {self.option or self.number or self.text[:20]}"
+
+
+from .models_opinions import *  # noqa: E402, F403

@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
+from . import combined as C
 from . import spec as S
+from .builtins import Kind
 from .models import Answer, Ballot, Evaluation, Subject, VoterClass
 
 TWO_THIRDS = Decimal(2) / Decimal(3)
@@ -128,7 +130,10 @@ def results(evaluation: Evaluation) -> dict:
                 mean = (Decimal(total) / Decimal(n)).quantize(Decimal("0.01"), ROUND_HALF_UP) if n else None
                 rows.append({"key": item["key"], "label": item["label"], "kind": "rating", "answered": n,
                              "mean": mean, "max": item["max"]})  # fmt: skip
-        subjects.append({"subject": subject, "items": rows})
+        entry = {"subject": subject, "items": rows}
+        if evaluation.kind == Kind.REPORT:
+            entry["combined"] = report_combined(evaluation, subject, rows)
+        subjects.append(entry)
     turnout = [
         {
             "voter_class": c,
@@ -164,3 +169,18 @@ def chart_data(data: dict) -> list[dict]:
             }
         )
     return charts
+
+
+def report_combined(evaluation: Evaluation, subject: Subject, rows: list[dict]) -> dict:
+    """述职评议: each part's score (the department's, and 民主评议 from the ballots), the combined score and
+    its grade (``combined.combined``)."""
+    config = C.config_of(evaluation.spec)
+    item = next((r for r in rows if r["key"] == config["item"]), None)
+    parts = {
+        c["key"]: (C.democratic_score(item, config) if c["key"] == C.DEMOCRATIC
+                   else (Decimal(subject.scores[c["key"]]) if c["key"] in (subject.scores or {}) else None))
+        for c in config["components"]
+    }  # fmt: skip
+    result = C.combined(parts, config)
+    result["parts"] = [{**c, "score": parts[c["key"]]} for c in config["components"]]
+    return result

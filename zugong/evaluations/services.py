@@ -19,6 +19,7 @@ from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
 from zugong.core.scope import ensure_in_scope, ensure_org_in_scope
 
+from . import combined as C
 from . import spec as S
 from .builtins import BUILTIN, Kind
 from .models import Answer, Ballot, BallotCode, CodeBatch, Evaluation, Subject, VoterClass
@@ -86,7 +87,9 @@ def create_evaluation(
         or closes_at <= opens_at
     ):
         raise ValidationError({"closes_at": "截止时间应晚于开始时间。"})
-    form = S.check_spec(spec) if spec is not None else BUILTIN[kind]
+    form = S.check_spec(spec) if spec is not None else dict(BUILTIN[kind])
+    if kind == Kind.REPORT:  # 述职评议: the parts of the combined score and their weights
+        form["combined"] = C.check_config((spec or {}).get("combined") or C.DEFAULT)
     if not subjects:
         raise ValidationError({"subjects": "请至少添加一个测评对象。"})
     if not voter_classes:
@@ -204,6 +207,34 @@ def archive_evaluation(*, actor, evaluation, reason: str) -> Evaluation:
     evaluation.save(update_fields=["archived_at", "archived_reason", "updated_at"])
     audit.record_change(actor=actor, kind=AuditEvent.Kind.ARCHIVE, obj=evaluation, before=before)
     return evaluation
+
+
+@transaction.atomic
+def set_report_scores(*, actor, evaluation, subject, scores: dict) -> Subject:
+    """述职评议: the department's scores (0–100) of the parts other than 民主评议 for one secretary."""
+    evaluation = _lock(actor, evaluation)
+    if evaluation.kind != Kind.REPORT:
+        raise ValidationError("只有述职评议需要录入述职得分。")
+    subject = Subject.objects.select_for_update().get(pk=subject.pk, evaluation=evaluation)
+    config = C.config_of(evaluation.spec)
+    parts = {c["key"]: c["label"] for c in config["components"] if c["key"] != C.DEMOCRATIC}
+    values = {}
+    for key, label in parts.items():
+        raw = scores.get(key)
+        if raw in (None, ""):
+            continue
+        try:
+            value = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            raise ValidationError({key: f"{label}得分应为数字。"})
+        if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+            raise ValidationError({key: f"{label}得分应在 0–100 之间。"})
+        values[key] = str(value.quantize(Decimal("0.01")))
+    before = audit.snapshot(subject)
+    subject.scores = values
+    subject.save(update_fields=["scores", "updated_at"])
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=subject, before=before)
+    return subject
 
 
 # ---- casting a ballot (anonymous) ------------------------------------------------------------------------

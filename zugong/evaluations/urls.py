@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/live/", views.go_live, name="go_live"),
     path("<int:pk>/archive/", views.evaluation_archive, name="archive"),
     path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/results/scores/", views.report_scores, name="report_scores"),
     path("<int:pk>/results/report/", views.results_report, name="results_report"),
     path("<int:pk>/results/ballots/", views.ballots_export, name="ballots_export"),
 ]

@@ -28,6 +28,7 @@ from zugong.orgs.models import Organization, OrgType
 
 from . import documents, selectors, services
 from .builtins import Kind
+from .combined import config_of as combined_config
 from .forms import ArchiveForm, CodesForm, ConfirmForm, EvaluationForm, VoidForm
 from .models import BallotCode, CodeBatch, Evaluation
 
@@ -230,11 +231,43 @@ def evaluation_archive(request, pk: int):
 
 
 @login_required
+@require_POST
+def report_scores(request, pk: int):
+    """述职评议: the department's scores of each secretary's written and on-site report."""
+    evaluation = _evaluation(request, pk, Action.CHANGE)
+    saved, errors = 0, []
+    parts = [c for c in combined_config(evaluation.spec)["components"] if c["key"] != "democratic"]
+    for subject in evaluation.subjects.all():
+        scores = {c["key"]: request.POST.get(f"s{subject.pk}__{c['key']}", "").strip() for c in parts}
+        try:
+            services.set_report_scores(
+                actor=request.user, evaluation=evaluation, subject=subject, scores=scores
+            )
+            saved += 1
+        except SERVICE_ERRORS as exc:
+            errors.append(f"{subject.label}：{'；'.join(getattr(exc, 'messages', [str(exc)]))}")
+    if errors:
+        messages.error(request, "；".join(errors))
+    if saved:
+        messages.success(request, f"已保存 {saved} 名述职人的述职得分。")
+    return redirect("evaluations:results", pk=evaluation.pk)
+
+
+@login_required
 @require_safe
 def results(request, pk: int):
     evaluation = _evaluation(request, pk)
     data = selectors.results(evaluation)
-    context = {"evaluation": evaluation, "data": data, "charts": selectors.chart_data(data)}
+    context = {
+        "evaluation": evaluation,
+        "data": data,
+        "charts": selectors.chart_data(data),
+        "can_change": can(request.user, Action.CHANGE, evaluation) and not evaluation.is_archived,
+    }
+    if evaluation.kind == Kind.REPORT:
+        context["score_parts"] = [
+            c for c in combined_config(evaluation.spec)["components"] if c["key"] != "democratic"
+        ]
     return render(request, "evaluations/results.html", context)
 
 

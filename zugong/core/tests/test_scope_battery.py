@@ -26,6 +26,7 @@ DOMAIN_NAMESPACES = (
     "dues",
     "training",
     "evaluations",
+    "opinions",
     "vote",
 )
 API_PREFIX = "api-"
@@ -44,6 +45,8 @@ API_PREFIX = "api-"
 #   "training_cadre" / "training_activity" / "training_entry" / "training_claim" / "training_year": the cadre
 #                陈志刚 (东城), an activity of 东城街道党工委 he attended, his entry, claim and year summary
 #   "evaluation": a 测评 of 东城街道党工委 (its subject 陈志刚)
+#   "opinion" / "issue": an opinion collected by 东城街道党工委 on a visit, and the issue made of it (owner
+#                东城街道办事处, closed with an evidence file)
 #   "training_import" / "training_reminder": the office's import of his online hours, a 催学 reminder to him
 #   "training_rules": a year's credit rules — the district's, read by all training staff, written only by the
 #                干部教育科 (test_it_lets_only_the_training_office_write_the_rules)
@@ -244,6 +247,7 @@ URL_TABLE: dict[str, str] = {
     "evaluations:go_live": "evaluation",
     "evaluations:archive": "evaluation",
     "evaluations:results": "evaluation",
+    "evaluations:report_scores": "evaluation",
     "evaluations:results_report": "evaluation",
     "evaluations:ballots_export": "evaluation",
     "api-evaluation-list": "list",
@@ -253,6 +257,28 @@ URL_TABLE: dict[str, str] = {
     "api-evaluation-live": "evaluation",
     "api-evaluation-archive": "evaluation",
     "api-evaluation-results": "evaluation",
+    # 征求意见 → 问题清单 → 整改清单 of 东城街道党工委
+    "opinions:issue_list": "list",
+    "opinions:issue_export": "list",
+    "opinions:rectification_export": "list",
+    "opinions:issue_create": "list",
+    "opinions:issue_detail": "issue",
+    "opinions:issue_edit": "issue",
+    "opinions:issue_start": "issue",
+    "opinions:issue_close": "issue",
+    "opinions:issue_reopen": "issue",
+    "opinions:issue_evidence": "issue",
+    "opinions:opinion_list": "list",
+    "opinions:opinion_create": "list",
+    "opinions:opinion_import": "list",
+    "opinions:opinion_detail": "opinion",
+    "api-evaluation-opinion-list": "list",
+    "api-evaluation-opinion-detail": "opinion",
+    "api-evaluation-issue-list": "list",
+    "api-evaluation-issue-detail": "issue",
+    "api-evaluation-issue-start": "issue",
+    "api-evaluation-issue-close": "issue",
+    "api-evaluation-issue-reopen": "issue",
     "vote:start": "public",
     "vote:ballot": "public",
     "api-training-import-list": "list",
@@ -343,6 +369,8 @@ OBJECT_KINDS = (
     "training_import",
     "training_reminder",
     "evaluation",
+    "opinion",
+    "issue",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -377,6 +405,8 @@ def _target(p, kind):
         "training_import": p.training["import"].pk,
         "training_reminder": p.training["reminder"].pk,
         "evaluation": p.evaluation.pk,
+        "opinion": p.opinion.pk,
+        "issue": p.issue.pk,
         "training_rules": p.training["rules"].year,
     }[kind]
 
@@ -513,6 +543,27 @@ def _evaluation_record(p):
     return evaluation
 
 
+def _opinion_records(p):
+    """An opinion of 东城街道党工委 from a grassroots visit naming 陈志刚 and 王小红, and the issue made of it: owner
+    东城街道办事处, closed with a PDF as evidence."""
+    from zugong.evaluations import services_opinions as opinions
+
+    today = timezone.localdate()
+    opinion = opinions.opinion_add(
+        actor=p.org_admin, org=p.committee, source="visit", visit_group="第一组", received_on=today,
+        text="陈志刚同志所在街道办事效率有待提高", submitted_by="王小红",
+    )  # fmt: skip
+    issue = opinions.issue_create(
+        actor=p.org_admin, org=p.committee, category="work_style", title="陈志刚所在街道办事效率不高",
+        opinions=[opinion], owner_unit=p.unit, deadline=today, measures="东城街道办事处推行一次办结",
+    )  # fmt: skip
+    opinions.issue_close(
+        actor=p.org_admin, issue=issue, evidence_text="东城街道办事处已整改，王小红回访满意",
+        evidence_name="整改报告.pdf", evidence=b"%PDF-1.4\n%%EOF\n",
+    )  # fmt: skip
+    return opinion, issue
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -535,6 +586,7 @@ class ScopeBattery(PersonaTestCase):
         cls.p.dues = _dues_records(cls.p)
         cls.p.training = _training_records(cls.p)
         cls.p.evaluation = _evaluation_record(cls.p)
+        cls.p.opinion, cls.p.issue = _opinion_records(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
