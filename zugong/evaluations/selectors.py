@@ -107,13 +107,15 @@ def item_result(item: dict, counts: dict[str, dict[int, int]], ballots: dict[int
 
 
 def results(evaluation: Evaluation) -> dict:
-    """Everything the results page, the Word report and the API show, from three queries."""
+    """Everything the results page, the Word report and the API show: two GROUP BY queries over the ballots and
+    the answers (a third for the ratings when the form has any), and the evaluation's classes and subjects."""
     classes = list(VoterClass.objects.filter(evaluation=evaluation))
     weights = {c.pk: c.weight for c in classes}
     ballots = ballots_by_class(evaluation)
     counts = answer_counts(evaluation)
-    ratings = rating_sums(evaluation)
     items = S.items_of(evaluation.spec)
+    # A form without a rating item needs no pass over the answers for it.
+    ratings = rating_sums(evaluation) if any(i["kind"] == "rating" for i in items) else {}
     subjects = []
     for subject in Subject.objects.filter(evaluation=evaluation):
         rows = []
