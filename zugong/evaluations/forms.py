@@ -14,7 +14,7 @@ from zugong.core.forms import BootstrapMixin
 from zugong.orgs.models import Organization
 
 from .builtins import Kind
-from .models import Subject, VoterClass
+from .models import FormTemplate, Subject, VoterClass
 from .services import MAX_CODES
 
 SUBJECT_KIND_OF = {
@@ -59,13 +59,21 @@ class EvaluationForm(BootstrapMixin, forms.Form):
         max_length=2000,
         error_messages={"required": "请至少设置一个参评人员类别。"},
     )
+    template = forms.ModelChoiceField(
+        label="测评表",
+        queryset=FormTemplate.objects.none(),
+        required=False,
+        empty_label="按类型使用内置测评表",
+        help_text="也可以选用本单位自制的测评表（在“测评表”中编辑）。",
+    )
     note = forms.CharField(
         label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, orgs=None, **kwargs):
+    def __init__(self, *args, orgs=None, templates=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs if orgs is not None else Organization.objects.none()
+        self.fields["template"].queryset = templates if templates is not None else FormTemplate.objects.none()
 
     def clean_subjects(self):
         lines = [" ".join(line.split()) for line in self.cleaned_data["subjects"].splitlines()]
@@ -108,6 +116,9 @@ class EvaluationForm(BootstrapMixin, forms.Form):
         kind = SUBJECT_KIND_OF[data["kind"]]
         data["subjects"] = [{"kind": kind, "label": label} for label in data["subjects"]]
         data["opens_at"], data["closes_at"] = _local(data["opens_at"]), _local(data["closes_at"])
+        template = data.pop("template", None)
+        if template is not None:
+            data["spec"] = template.spec
         return data
 
 
@@ -141,3 +152,23 @@ class ConfirmForm(BootstrapMixin, forms.Form):
 
 class ArchiveForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label="归档原因", max_length=200)
+
+
+class TemplateForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label="测评表名称", max_length=100)
+    kind = forms.ChoiceField(label="适用类型", choices=Kind.choices)
+    org = forms.ModelChoiceField(label="所属组织", queryset=Organization.objects.none(), empty_label=None)
+    lines = forms.CharField(
+        label="测评项目",
+        widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
+        max_length=20000,
+        help_text=(
+            "每行一项：题目｜题型｜选项。题型：等次（默认 好/较好/一般/差，也可自列选项）、干部等次（优秀/称职/基本称职/不称职）、"
+            "满意度、单选、多选（可加“｜最多2”）、评分（如“｜10”为满分 10 分）、文字。行尾加“｜必填”或“｜选填”。"
+            "用【标题】分部分。"
+        ),
+    )
+
+    def __init__(self, *args, orgs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = orgs if orgs is not None else Organization.objects.none()

@@ -17,6 +17,35 @@ from zugong.core.models import ArchivableModel, ScopedModel
 from .builtins import Kind
 
 
+class FormTemplate(ArchivableModel):
+    """A form of the department's own (测评表), typed one item a line (``spec.parse_lines``); an evaluation
+    copies it when created, so a later edit does not change a vote under way."""
+
+    scope_path = "org__path"
+
+    org = models.ForeignKey(
+        "orgs.Organization", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("测评表名称", max_length=100)
+    kind = models.CharField("适用类型", max_length=20, choices=Kind.choices)
+    spec = models.JSONField("测评表")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "测评表"
+        verbose_name_plural = "测评表"
+        ordering = ["kind", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Evaluation(ArchivableModel):
     class Mode(models.TextChoices):
         TEST = "test", "试用"

@@ -177,7 +177,9 @@ def report_combined(evaluation: Evaluation, subject: Subject, rows: list[dict]) 
     """述职评议: each part's score (the department's, and 民主评议 from the ballots), the combined score and
     its grade (``combined.combined``)."""
     config = C.config_of(evaluation.spec)
-    item = next((r for r in rows if r["key"] == config["item"]), None)
+    item = next((r for r in rows if r["key"] == config["item"]), None) or next(
+        (r for r in rows if r["kind"] == "grade"), None
+    )  # a form of the department's own: its first grade item
     parts = {
         c["key"]: (C.democratic_score(item, config) if c["key"] == C.DEMOCRATIC
                    else (Decimal(subject.scores[c["key"]]) if c["key"] in (subject.scores or {}) else None))

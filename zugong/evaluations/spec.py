@@ -145,3 +145,101 @@ def check_spec(spec) -> dict:
     if problems:
         raise ValidationError({"spec": problems})
     return {"sections": sections}
+
+
+# ---- the department's own forms, typed one item a line ---------------------------------------------------
+#   【部分标题】                          a section
+#   题目｜等次｜好/较好/一般/差             one of the options (等次 alone: 好/较好/一般/差; 干部等次: 优秀/称职/基本称职/不称职)
+#   题目｜满意度                           很满意 … 不满意
+#   题目｜单选｜甲/乙/丙    题目｜多选｜甲/乙/丙｜最多2
+#   题目｜评分｜10                         a whole number 1–10
+#   题目｜文字                             free text (选填 unless 必填)
+# A trailing ｜必填 or ｜选填 overrides the default (choices and ratings are required, texts optional).
+
+LINE_KINDS = {"等次": "grade", "干部等次": "grade", "满意度": "satisfaction", "单选": "single", "多选": "multiple",
+              "评分": "rating", "文字": "text"}  # fmt: skip
+KIND_WORDS = {
+    "satisfaction": "满意度",
+    "single": "单选",
+    "multiple": "多选",
+    "rating": "评分",
+    "text": "文字",
+}
+
+
+def parse_lines(text: str) -> dict:
+    """The form typed one item a line (see above) as a checked spec; every bad line named with its number."""
+    sections: list[dict] = []
+    problems: list[str] = []
+    n_item = 0
+    for number, raw in enumerate(str(text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if (line.startswith("【") and line.endswith("】")) or line.startswith("#"):
+            sections.append({"title": line.strip("【】#").strip(), "items": []})
+            continue
+        parts = [p.strip() for p in line.replace("|", "｜").split("｜")]
+        required = None
+        if parts[-1] in ("必填", "选填"):
+            required = parts.pop() == "必填"
+        if len(parts) < 2 or parts[1] not in LINE_KINDS:
+            problems.append(f"第 {number} 行：应为“题目｜题型…”，题型为{'、'.join(LINE_KINDS)}之一")
+            continue
+        n_item += 1
+        label, word, rest = parts[0], parts[1], parts[2:]
+        item: dict = {"key": f"q{n_item}", "label": label, "kind": LINE_KINDS[word]}
+        if word == "干部等次":
+            item["scale"] = "cadre"
+        elif word == "等次":
+            if rest:
+                item["options"] = [o for o in rest[0].split("/") if o.strip()]
+            else:
+                item["scale"] = "team"
+        elif word in ("单选", "多选"):
+            item["options"] = [o for o in (rest[0] if rest else "").split("/") if o.strip()]
+            if word == "多选" and len(rest) > 1 and rest[1].startswith("最多") and rest[1][2:].isdigit():
+                item["max"] = int(rest[1][2:])
+        elif word == "评分":
+            item["max"] = int(rest[0]) if rest and rest[0].isdigit() else 10
+        if required is not None:
+            item["required"] = required
+        if not sections:
+            sections.append({"title": "", "items": []})
+        sections[-1]["items"].append(item)
+    if problems:
+        raise ValidationError({"lines": problems})
+    try:
+        return check_spec({"sections": sections})
+    except ValidationError as exc:
+        raise ValidationError({"lines": exc.message_dict.get("spec", exc.messages)})
+
+
+def to_lines(spec: dict) -> str:
+    """A spec typed back one item a line (the editor's starting point)."""
+    out = []
+    for section in spec["sections"]:
+        if section["title"]:
+            out.append(f"【{section['title']}】")
+        for item in section["items"]:
+            kind = item["kind"]
+            if kind == "grade":
+                if item.get("scale") == "cadre":
+                    parts = [item["label"], "干部等次"]
+                elif item.get("scale") == "team":
+                    parts = [item["label"], "等次"]
+                else:
+                    parts = [item["label"], "等次", "/".join(o["label"] for o in item["options"])]
+            elif kind in ("single", "multiple"):
+                parts = [item["label"], KIND_WORDS[kind], "/".join(o["label"] for o in item["options"])]
+                if kind == "multiple":
+                    parts.append(f"最多{item['max']}")
+            elif kind == "rating":
+                parts = [item["label"], "评分", str(item["max"])]
+            else:
+                parts = [item["label"], KIND_WORDS[kind]]
+            default = kind != "text"
+            if item["required"] != default:
+                parts.append("必填" if item["required"] else "选填")
+            out.append("｜".join(parts))
+    return "\n".join(out)

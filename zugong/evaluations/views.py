@@ -27,10 +27,11 @@ from zugong.core.views_helpers import form_write, paginate
 from zugong.orgs.models import Organization, OrgType
 
 from . import documents, selectors, services
-from .builtins import Kind
+from . import spec as S
+from .builtins import BUILTIN, Kind
 from .combined import config_of as combined_config
-from .forms import ArchiveForm, CodesForm, ConfirmForm, EvaluationForm, VoidForm
-from .models import BallotCode, CodeBatch, Evaluation
+from .forms import ArchiveForm, CodesForm, ConfirmForm, EvaluationForm, TemplateForm, VoidForm
+from .models import BallotCode, CodeBatch, Evaluation, FormTemplate
 
 SERVICE_ERRORS = (ValidationError, PermissionDenied)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -95,7 +96,8 @@ def evaluation_create(request):
     )
     now = timezone.localtime().replace(second=0, microsecond=0)
     initial = {"opens_at": now, "closes_at": now + dt.timedelta(days=3), "kind": request.GET.get("kind")}
-    form = EvaluationForm(request.POST or None, orgs=orgs, initial=initial)
+    templates = FormTemplate.objects.restrict(user, Action.VIEW).filter(archived_at__isnull=True)
+    form = EvaluationForm(request.POST or None, orgs=orgs, templates=templates, initial=initial)
     done = form_write(
         request,
         form,
@@ -290,3 +292,84 @@ def ballots_export(request, pk: int):
     content = documents.ballots_xlsx(evaluation, user.display_name or user.username)
     audit.record_event(actor=user, event="export", obj=evaluation, detail={"what": "evaluations.ballots"})
     return _attachment(content, f"{evaluation.title}-原始选票.xlsx", XLSX)
+
+
+# ---- the department's own forms (测评表) -----------------------------------------------------------------
+
+
+def _template_orgs(user):
+    return (
+        Organization.objects.restrict(user, Action.ADD)
+        .filter(status="active", org_type__in=[OrgType.DISTRICT, OrgType.COMMITTEE, OrgType.GENERAL_BRANCH])
+        .order_by("path")
+    )
+
+
+@login_required
+@require_safe
+def templates(request):
+    user = request.user
+    require_staff(user)
+    queryset = (
+        FormTemplate.objects.restrict(user, Action.VIEW)
+        .filter(archived_at__isnull=True)
+        .select_related("org")
+    )
+    page, qs = paginate(request, queryset)
+    return render(
+        request,
+        "evaluations/templates.html",
+        {"page": page, "qs": qs, "kinds": Kind.choices, "can_create": bool(grant_paths(user, Action.ADD))},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_create(request):
+    user = request.user
+    require_staff(user, Action.ADD)
+    kind = request.GET.get("kind") if request.GET.get("kind") in Kind.values else Kind.QUESTIONNAIRE
+    initial = {"kind": kind, "lines": S.to_lines(BUILTIN[kind]), "name": f"{Kind(kind).label}（本单位）"}
+    form = TemplateForm(request.POST or None, orgs=_template_orgs(user), initial=initial)
+    done = form_write(
+        request,
+        form,
+        lambda data: services.save_template(actor=user, **data),
+        message=lambda t: f"已保存测评表“{t.name}”，新建测评时可以选用。",
+        success_url=reverse("evaluations:templates"),
+        refusals=SERVICE_ERRORS,
+    )
+    return done or render(request, "evaluations/template_form.html", {"form": form, "kinds": Kind.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    user = request.user
+    require_staff(user)
+    template = get_object_for_user(user, FormTemplate, Action.CHANGE, pk=pk)
+    initial = {
+        "name": template.name,
+        "kind": template.kind,
+        "org": template.org,
+        "lines": S.to_lines(template.spec),
+    }
+    form = TemplateForm(request.POST or None, orgs=_template_orgs(user) | Organization.objects.filter(pk=template.org_id),
+                        initial=initial)  # fmt: skip
+    form.fields["org"].disabled = True  # a form stays with its organization
+    done = form_write(
+        request,
+        form,
+        lambda data: services.save_template(
+            actor=user,
+            template=template,
+            name=data["name"],
+            kind=data["kind"],
+            org=template.org,
+            lines=data["lines"],
+        ),
+        message=lambda t: f"已保存测评表“{t.name}”（已建立的测评不受影响）。",
+        success_url=reverse("evaluations:templates"),
+        refusals=SERVICE_ERRORS,
+    )
+    return done or render(request, "evaluations/template_form.html", {"form": form, "template": template})

@@ -248,6 +248,9 @@ URL_TABLE: dict[str, str] = {
     "evaluations:archive": "evaluation",
     "evaluations:results": "evaluation",
     "evaluations:report_scores": "evaluation",
+    "evaluations:templates": "list",
+    "evaluations:template_create": "list",
+    "evaluations:template_edit": "evaluation_template",
     "evaluations:results_report": "evaluation",
     "evaluations:ballots_export": "evaluation",
     "api-evaluation-list": "list",
@@ -369,6 +372,7 @@ OBJECT_KINDS = (
     "training_import",
     "training_reminder",
     "evaluation",
+    "evaluation_template",
     "opinion",
     "issue",
 )
@@ -405,6 +409,7 @@ def _target(p, kind):
         "training_import": p.training["import"].pk,
         "training_reminder": p.training["reminder"].pk,
         "evaluation": p.evaluation.pk,
+        "evaluation_template": p.evaluation_template.pk,
         "opinion": p.opinion.pk,
         "issue": p.issue.pk,
         "training_rules": p.training["rules"].year,
@@ -564,6 +569,16 @@ def _opinion_records(p):
     return opinion, issue
 
 
+def _evaluation_template(p):
+    """A form of 东城街道党工委's own, about 陈志刚's work."""
+    from zugong.evaluations import services as evaluations
+
+    return evaluations.save_template(
+        actor=p.org_admin, name="东城街道测评表", kind="cadre", org=p.committee,
+        lines="陈志刚同志的工作作风｜等次\n意见建议｜文字",
+    )  # fmt: skip
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -586,6 +601,7 @@ class ScopeBattery(PersonaTestCase):
         cls.p.dues = _dues_records(cls.p)
         cls.p.training = _training_records(cls.p)
         cls.p.evaluation = _evaluation_record(cls.p)
+        cls.p.evaluation_template = _evaluation_template(cls.p)
         cls.p.opinion, cls.p.issue = _opinion_records(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
