@@ -18,6 +18,8 @@ from zugong.core import audit, bulk, crypto
 from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
 from zugong.core.scope import ensure_in_scope, ensure_org_in_scope
+from zugong.orgs.models import LeadershipTeam, Organization
+from zugong.people.models import Person
 
 from . import combined as C
 from . import spec as S
@@ -114,10 +116,10 @@ def create_evaluation(
         label = " ".join(str(s.get("label", "")).split())
         if kind_ not in Subject.Kind.values or not label or len(label) > 200:
             raise ValidationError({"subjects": f"第 {n + 1} 个测评对象不正确（须有类型和名称）。"})
-        Subject.objects.create(
-            evaluation=evaluation, kind=kind_, label=label, position=n,
-            person=s.get("person"), team=s.get("team"), org=s.get("org"),
-        )  # fmt: skip
+        links = {"person": s.get("person"), "team": s.get("team"), "org": s.get("org")}
+        if not any(links.values()):
+            links.update(_roster_link(actor, org, kind_, label))
+        Subject.objects.create(evaluation=evaluation, kind=kind_, label=label, position=n, **links)
     ensure_in_scope(actor, Action.ADD, evaluation)
     audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=evaluation)
     return evaluation
@@ -147,6 +149,30 @@ def save_template(
     template.save(update_fields=["name", "kind", "spec", "updated_at"])
     audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=template, before=before)
     return template
+
+
+def _roster_link(actor, org, kind: str, label: str) -> dict:
+    """A subject typed by name is tied to the roster when exactly one record of that name is in the
+    organization's subtree and the actor's view: the cadre, the team or the organization."""
+    if kind == Subject.Kind.PERSON:
+        found = Person.objects.restrict(actor, Action.VIEW).filter(
+            org_path__startswith=org.path, name=label, archived_at__isnull=True
+        )
+        field = "person"
+    elif kind == Subject.Kind.TEAM:
+        found = LeadershipTeam.objects.restrict(actor, Action.VIEW).filter(
+            unit__organization__path__startswith=org.path, name=label
+        )
+        field = "team"
+    elif kind == Subject.Kind.ORG:
+        found = Organization.objects.restrict(actor, Action.VIEW).filter(
+            path__startswith=org.path, name=label
+        )
+        field = "org"
+    else:
+        return {}
+    matches = list(found[:2])
+    return {field: matches[0]} if len(matches) == 1 else {}
 
 
 def _lock(actor, evaluation, action=Action.CHANGE) -> Evaluation:
@@ -232,6 +258,31 @@ def archive_evaluation(*, actor, evaluation, reason: str) -> Evaluation:
     evaluation.archived_at, evaluation.archived_reason = timezone.now(), reason
     evaluation.save(update_fields=["archived_at", "archived_reason", "updated_at"])
     audit.record_change(actor=actor, kind=AuditEvent.Kind.ARCHIVE, obj=evaluation, before=before)
+    return evaluation
+
+
+@transaction.atomic
+def set_report_config(*, actor, evaluation, weights: dict, bands: dict) -> Evaluation:
+    """述职评议: the weights of the parts (summing to 100) and the lowest score of 好, 较好 and 一般."""
+    evaluation = _lock(actor, evaluation)
+    if evaluation.kind != Kind.REPORT:
+        raise ValidationError("只有述职评议有综合评分设置。")
+    config = C.config_of(evaluation.spec)
+    try:
+        components = [
+            {**c, "weight": Decimal(str(weights.get(c["key"], c["weight"])))} for c in config["components"]
+        ]
+        lows = [Decimal(str(bands[g])) for g in ("好", "较好", "一般")]
+    except (KeyError, InvalidOperation, ValueError):
+        raise ValidationError({"combined": "权重和分数线应为数字。"})
+    if not (Decimal(100) >= lows[0] > lows[1] > lows[2] > 0):
+        raise ValidationError({"combined": "分数线应为 100 以内、由高到低的三个正数（好 > 较好 > 一般）。"})
+    grades = [[lows[0], "好"], [lows[1], "较好"], [lows[2], "一般"], [0, "差"]]
+    checked = C.check_config({**config, "components": components, "grades": grades})
+    before = audit.snapshot(evaluation)
+    evaluation.spec = {**evaluation.spec, "combined": checked}
+    evaluation.save(update_fields=["spec", "updated_at"])
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=evaluation, before=before)
     return evaluation
 
 

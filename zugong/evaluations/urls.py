@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/archive/", views.evaluation_archive, name="archive"),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/results/scores/", views.report_scores, name="report_scores"),
+    path("<int:pk>/results/weights/", views.report_config, name="report_config"),
     path("<int:pk>/results/report/", views.results_report, name="results_report"),
     path("<int:pk>/results/ballots/", views.ballots_export, name="ballots_export"),
 ]

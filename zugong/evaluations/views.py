@@ -234,6 +234,22 @@ def evaluation_archive(request, pk: int):
 
 @login_required
 @require_POST
+def report_config(request, pk: int):
+    """述职评议: the weights of the parts and the grade bands."""
+    evaluation = _evaluation(request, pk, Action.CHANGE)
+    config = combined_config(evaluation.spec)
+    weights = {c["key"]: request.POST.get(f"w_{c['key']}", "").strip() for c in config["components"]}
+    bands = {g: request.POST.get(f"band_{n}", "").strip() for n, g in enumerate(("好", "较好", "一般"))}
+    try:
+        services.set_report_config(actor=request.user, evaluation=evaluation, weights=weights, bands=bands)
+        messages.success(request, "已保存综合评分设置，综合得分按新的权重和分数线计算。")
+    except SERVICE_ERRORS as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("evaluations:results", pk=evaluation.pk)
+
+
+@login_required
+@require_POST
 def report_scores(request, pk: int):
     """述职评议: the department's scores of each secretary's written and on-site report."""
     evaluation = _evaluation(request, pk, Action.CHANGE)

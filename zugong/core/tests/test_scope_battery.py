@@ -248,6 +248,7 @@ URL_TABLE: dict[str, str] = {
     "evaluations:archive": "evaluation",
     "evaluations:results": "evaluation",
     "evaluations:report_scores": "evaluation",
+    "evaluations:report_config": "evaluation",
     "evaluations:templates": "list",
     "evaluations:template_create": "list",
     "evaluations:template_edit": "evaluation_template",

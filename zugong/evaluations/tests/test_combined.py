@@ -126,3 +126,25 @@ class ReportPageTest(PersonaTestCase):
         self.assertIn("综合得分：87.00，等次：较好。", text)
         self.client.force_login(self.p.other_secretary)
         self.assertEqual(self.client.post(url, {f"s{subject.pk}__written": "1"}).status_code, 404)
+
+
+class ReportConfigTest(PersonaTestCase):
+    def test_the_office_changes_the_weights_and_bands(self):
+        from django.urls import reverse
+
+        e = make(self.p, kind=Kind.REPORT, subjects=[{"kind": "org", "label": "第一党支部书记述职"}])
+        self.client.force_login(self.p.committee_secretary)
+        url = reverse("evaluations:report_config", args=[e.pk])
+        fields = {"w_written": "30", "w_onsite": "30", "w_democratic": "40", "band_0": "95", "band_1": "85",
+                  "band_2": "70"}  # fmt: skip
+        response = self.client.post(url, {**fields, "w_democratic": "50"}, follow=True)
+        self.assertContains(response, "合计 100")
+        response = self.client.post(url, {**fields, "band_1": "96"}, follow=True)
+        self.assertContains(response, "由高到低")
+        response = self.client.post(url, fields, follow=True)
+        self.assertContains(response, "已保存综合评分设置")
+        e.refresh_from_db()
+        self.assertEqual([c["weight"] for c in e.spec["combined"]["components"]], [30, 30, 40])
+        self.assertEqual(C.grade_of(Decimal("94.99"), e.spec["combined"]), "较好")
+        self.client.force_login(self.p.other_secretary)
+        self.assertEqual(self.client.post(url, fields).status_code, 404)

@@ -45,9 +45,18 @@ class CreatePageTest(PersonaTestCase):
         self.assertEqual(
             list(e.subjects.values_list("label", "kind")), [("陈志刚", "person"), ("李建国", "person")]
         )
+        # Typed names are tied to the roster (one record of that name in 东城 and the secretary's view).
+        self.assertEqual(list(e.subjects.values_list("person__name", flat=True)), ["陈志刚", "李建国"])
         self.assertEqual(
             [(c.name, str(c.weight), c.expected) for c in e.voter_classes.all()],
             [("分管领导", "3.00", 2), ("干部职工代表", "1.00", 20)],
+        )
+
+    def test_a_name_outside_the_organization_stays_a_name(self):
+        """赵立新 is in 西城: typed into a 东城 evaluation, he is not tied to the roster."""
+        self.post(subjects="赵立新")
+        self.assertEqual(
+            list(Evaluation.objects.get().subjects.values_list("label", "person")), [("赵立新", None)]
         )
 
     def test_bad_input_is_a_message_and_changes_nothing(self):
