@@ -13,6 +13,10 @@ from zugong.evaluations.api import EvaluationViewSet
 from zugong.evaluations.api_opinions import IssueViewSet, OpinionViewSet
 from zugong.orgs.api import LeadershipTeamViewSet, OrganizationViewSet, UnitViewSet
 from zugong.people.api import PersonViewSet, TransferViewSet
+from zugong.studyday import api as studyday_api
+from zugong.studyday import api_checks as studyday_api_checks
+from zugong.studyday import api_materials as studyday_api_materials
+from zugong.studyday import api_mine as studyday_api_mine
 from zugong.training.api import ActivityViewSet, ClaimViewSet, EntryViewSet
 from zugong.training.api_actions import ImportBatchViewSet
 from zugong.training.api_actions import ReminderViewSet as TrainingReminderViewSet
@@ -44,6 +48,8 @@ router.register("training/reminders", TrainingReminderViewSet, basename="api-tra
 router.register("evaluations/opinions", OpinionViewSet, basename="api-evaluation-opinion")
 router.register("evaluations/issues", IssueViewSet, basename="api-evaluation-issue")
 router.register("evaluations", EvaluationViewSet, basename="api-evaluation")
+for module in (studyday_api, studyday_api_mine, studyday_api_checks, studyday_api_materials):
+    module.register(router)
 router.register("audit-events", AuditEventViewSet, basename="api-audit-event")
 
 urlpatterns = [

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "zugong.dues",
     "zugong.training",
     "zugong.evaluations",
+    "zugong.studyday",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,10 @@ urlpatterns = [
     path("evaluations/issues/", include("zugong.evaluations.urls_opinions")),
     path("evaluations/", include("zugong.evaluations.urls")),
     path("v/", include("zugong.evaluations.urls_vote")),  # voting: public, by one-time code
+    path("studyday/me/", include("zugong.studyday.urls_mine")),
+    path("studyday/checks/", include("zugong.studyday.urls_checks")),
+    path("studyday/", include("zugong.studyday.urls")),
+    path("materials/", include("zugong.studyday.urls_materials")),
     path("audit/", include("zugong.auditlog.urls")),
     path("imports/", include("zugong.imports.urls")),
     path("api/", include("zugong.api_urls")),

@@ -159,3 +159,25 @@ class AuditCheckpoint(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} 清理至 #{self.last_id}（{self.count} 条）"
+
+
+class WorkdayOverride(models.Model):
+    """The official calendar's exceptions to "Monday to Friday": a year's public holidays (a weekday off) and
+    调休 make-up days (a weekend day worked), entered by the department from the State Council's notice.
+    ``zugong.core.workdays`` reads them; every deadline counted in working days goes through it."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日（休）"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=50, help_text="如：国庆节、春节调休")
+
+    class Meta:
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"

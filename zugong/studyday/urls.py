@@ -1,0 +1,4 @@
+"""(Being built.)"""
+
+app_name = "studyday"
+urlpatterns: list = []
