@@ -69,7 +69,7 @@ class StudyPlan(ArchivableModel):
     title = models.CharField("计划名称", max_length=200)
     weekday = models.PositiveSmallIntegerField(
         "学习日",
-        default=3,
+        default=4,
         choices=[(1, "星期一"), (2, "星期二"), (3, "星期三"), (4, "星期四"), (5, "星期五")],
         help_text="默认每周四；遇节假日顺延至下一个工作日",
     )

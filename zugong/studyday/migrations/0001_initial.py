@@ -290,7 +290,7 @@ class Migration(migrations.Migration):
                 ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
                 ('quarter', models.PositiveSmallIntegerField(blank=True, choices=[(1, '第一季度'), (2, '第二季度'), (3, '第三季度'), (4, '第四季度')], null=True, verbose_name='季度')),
                 ('title', models.CharField(max_length=200, verbose_name='计划名称')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(1, '星期一'), (2, '星期二'), (3, '星期三'), (4, '星期四'), (5, '星期五')], default=3, help_text='默认每周四；遇节假日顺延至下一个工作日', verbose_name='学习日')),
+                ('weekday', models.PositiveSmallIntegerField(choices=[(1, '星期一'), (2, '星期二'), (3, '星期三'), (4, '星期四'), (5, '星期五')], default=4, help_text='默认每周四；遇节假日顺延至下一个工作日', verbose_name='学习日')),
                 ('note', models.TextField(blank=True, verbose_name='说明')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='制定人')),
                 ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organization', verbose_name='党组织')),
