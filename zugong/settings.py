@@ -230,6 +230,15 @@ SPECTACULAR_SETTINGS = {
         "CreditModeEnum": "zugong.training.models.Mode",
         "IssueCategoryEnum": "zugong.evaluations.models_opinions.Issue.Category",
         "OpinionSourceEnum": "zugong.evaluations.models_opinions.Opinion.Source",
+        "SpotCheckGradeEnum": "zugong.studyday.models_checks.SpotCheckItem.Grade",
+        "SpotCheckStatusEnum": "zugong.studyday.models_checks.SpotCheck.Status",
+        "TrainingGradeEnum": "zugong.training.models.Grade",
+        "DuesPaymentMethodEnum": "zugong.dues.models.Payment.Method",
+        "SessionKindEnum": "zugong.studyday.choices.SessionKind",
+        "AttendanceStatusEnum": "zugong.studyday.models.Attendance.Status",
+        "AttendanceMethodEnum": "zugong.studyday.models.Attendance.Method",
+        "LeaveRequestStatusEnum": "zugong.studyday.models.LeaveRequest.Status",
+        "SubmissionStatusEnum": "zugong.studyday.models.Submission.Status",
     },
 }
 

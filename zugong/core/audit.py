@@ -84,7 +84,9 @@ def _snapshot_fields(meta) -> tuple[tuple[str, object], ...]:
         fields = tuple(
             (f.attname, MASKERS.get(f.name))
             for f in meta.concrete_fields
-            if f.name not in SKIP_FIELDS and not f.name.endswith(SKIP_SUFFIXES)
+            if f.name not in SKIP_FIELDS
+            and not f.name.endswith(SKIP_SUFFIXES)
+            and not isinstance(f, models.BinaryField)  # file bytes: the log keeps their size and hash
         )
         if label:
             _SNAPSHOT_FIELDS[label] = fields

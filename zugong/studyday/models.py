@@ -83,10 +83,14 @@ class StudyPlan(ArchivableModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["org", "year", "quarter"],
-                condition=Q(archived_at__isnull=True),
-                name="studyplan_one_per_period",
-                nulls_distinct=False,
-            )
+                condition=Q(archived_at__isnull=True, quarter__isnull=False),
+                name="studyplan_one_per_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["org", "year"],
+                condition=Q(archived_at__isnull=True, quarter__isnull=True),
+                name="studyplan_one_per_year",
+            ),
         ]
 
     def __str__(self):

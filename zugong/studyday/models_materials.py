@@ -71,7 +71,11 @@ class MaterialFile(models.Model):
 
 class MaterialCopy(ScopedModel):
     """One copy issued to one reader: the register of who received what. ``code`` is printed in the visible
-    watermark and hidden inside the file; ``sha256`` is of the stamped file as issued."""
+    watermark and hidden inside the file; ``sha256`` is of the stamped file as issued. Scoped by the
+    material's organization (``org_path`` copied at issue), so the register and the trace tool are the
+    staff's over that organization."""
+
+    scope_path = "org_path"
 
     class Purpose(models.TextChoices):
         VIEW = "view", "在线查看"

@@ -24,7 +24,7 @@ from zugong.people.models import Person
 from zugong.training.services_claims import evidence_file_name, sniff_evidence
 
 from .choices import SessionKind
-from .models import Attendance, PlanItem, Session, SessionFile, StudyPlan
+from .models import Attendance, LeaveRequest, PlanItem, Session, SessionFile, StudyPlan
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_TEXT = 20000
@@ -258,6 +258,8 @@ def plan_item_set(*, actor, item: PlanItem, data: dict) -> PlanItem:
     plan = _lock_plan(actor, item.plan)
     item = PlanItem.objects.select_for_update().get(pk=item.pk, plan=plan)
     fields = _item_fields(plan, data)
+    if plan.items.filter(date=fields["date"]).exclude(pk=item.pk).exists():
+        raise ValidationError({"date": f"计划中已有 {fields['date']:%Y-%m-%d} 的学习安排。"})
     before = audit.snapshot(item)
     for name, value in fields.items():
         setattr(item, name, value)
@@ -270,6 +272,8 @@ def plan_item_set(*, actor, item: PlanItem, data: dict) -> PlanItem:
 def plan_item_add(*, actor, plan: StudyPlan, data: dict) -> PlanItem:
     plan = _lock_plan(actor, plan)
     fields = _item_fields(plan, data)
+    if plan.items.filter(date=fields["date"]).exists():
+        raise ValidationError({"date": f"计划中已有 {fields['date']:%Y-%m-%d} 的学习安排。"})
     item = PlanItem.objects.create(plan=plan, scheduled=fields["date"], **fields)
     audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=item)
     return item
@@ -440,6 +444,32 @@ def set_expected(*, actor, session: Session, person_ids) -> tuple[int, int]:
             actor=actor, kind=AuditEvent.Kind.DELETE, objs=gone, detail={"session": session.pk}
         )
         Attendance.objects.filter(pk__in=[a.pk for a in gone]).delete()
+        # A leave request of someone no longer expected is closed, not left waiting for ever.
+        waiting = list(
+            LeaveRequest.objects.select_for_update().filter(
+                session=session,
+                person_id__in=[a.person_id for a in gone],
+                status=LeaveRequest.Status.SUBMITTED,
+            )
+        )
+        before = {leave.pk: audit.snapshot(leave) for leave in waiting}
+        for leave in waiting:
+            leave.status, leave.decided_by, leave.decided_at = (
+                LeaveRequest.Status.REJECTED,
+                actor,
+                timezone.now(),
+            )
+            leave.comment, leave.updated_at = "已不在本次会议活动的应到人员名单中，无需请假。", timezone.now()
+        LeaveRequest.objects.bulk_update(
+            waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"]
+        )
+        audit.record_changes_bulk(
+            actor=actor,
+            kind=AuditEvent.Kind.UPDATE,
+            objs=waiting,
+            before=before,
+            detail={"session": session.pk},
+        )
     added = _add_expected(actor, session, sorted(wanted))
     if session.expected_mode != Session.Expected.CHOSEN:
         before = audit.snapshot(session)
@@ -468,7 +498,8 @@ def add_session_file(*, actor, session: Session, name: str, data: bytes) -> Sess
     try:
         content_type = sniff_evidence(data, name)
     except ValidationError as exc:
-        raise ValidationError({"file": exc.message_dict.get("evidence", exc.messages)}) from None
+        messages = exc.message_dict.get("evidence", exc.messages)
+        raise ValidationError({"file": [m.replace("证明材料", "附件") for m in messages]}) from None
     if session.files.count() >= 50:
         raise ValidationError({"file": "每次会议活动最多 50 个附件。"})
     try:

@@ -14,14 +14,17 @@ from django.utils import timezone
 
 from zugong.core import audit
 from zugong.core.models import AuditEvent
-from zugong.core.roles import Action
-from zugong.core.scope import ensure_in_scope
+from zugong.core.roles import Action, Role
+from zugong.core.scope import ensure_in_scope, self_person_id, user_grants
 
 from . import signin
 from .models import Attendance, LeaveRequest, Session
 from .services import check_line, lock_session
 
 S = Attendance.Status
+EVENT_REFUSED = "studyday_signin_refused"
+MAX_FAILURES = 5  # wrong codes a member may type for one session …
+FAILURE_WINDOW = dt.timedelta(minutes=10)  # … within this time; then sign-in waits (a code is six digits)
 MARKS = (S.PRESENT, S.LATE, S.LEAVE, S.ABSENT, S.EXPECTED)
 
 
@@ -30,10 +33,26 @@ class SignInRefused(ValidationError):
 
 
 def _person_id(actor) -> int:
-    person_id = getattr(actor, "person_id", None)
+    """The actor's own person, through the scope's self clause (a 党员 grant, or a staff grant, still held)."""
+    person_id = self_person_id(actor, Action.VIEW)
     if not person_id:
-        raise PermissionDenied("您的账号没有关联党员信息，不能签到；请联系党组织。")
+        raise PermissionDenied("您的账号没有关联党员信息或没有党员权限，不能办理；请联系党组织。")
     return person_id
+
+
+def _recent_failures(actor, session_id: int, now: dt.datetime) -> int:
+    return AuditEvent.objects.filter(
+        event=EVENT_REFUSED, actor_id=actor.pk, object_id=str(session_id), at__gte=now - FAILURE_WINDOW
+    ).count()
+
+
+def ensure_leave_approver(actor, leave: LeaveRequest) -> None:
+    """请假 is approved by the secretary of the organization (or of one above it) or the 组织部."""
+    if not any(
+        g.role in (Role.SECRETARY, Role.ORG_ADMIN) and leave.org_path.startswith(g.path)
+        for g in user_grants(actor)
+    ):
+        raise PermissionDenied("请假由党组织书记审批。")
 
 
 def status_at(session: Session, at: dt.datetime) -> str:
@@ -44,7 +63,8 @@ def status_at(session: Session, at: dt.datetime) -> str:
 
 def sign_in(*, actor, session_id: int, code, at: dt.datetime | None = None) -> tuple[Attendance, bool]:
     """The member's own sign-in with the screen's code. Returns (the attendance row, whether this call
-    signed it: False when it was signed already)."""
+    signed it: False when it was signed already). A wrong code is logged (outside the transaction, so that
+    the refusal stays); after ``MAX_FAILURES`` wrong codes in ``FAILURE_WINDOW`` the member waits."""
     person_id = _person_id(actor)
     now = at or timezone.now()
     with transaction.atomic():
@@ -66,16 +86,20 @@ def sign_in(*, actor, session_id: int, code, at: dt.datetime | None = None) -> t
             )
         if now > session.ends_at or session.closed_at is not None:
             raise SignInRefused("签到已结束；如确已参加，请联系组织者补登。")
-        if not signin.code_matches(session.pk, code, at=now.timestamp()):
-            raise SignInRefused("签到码不正确或已过期，请输入屏幕上显示的最新签到码。")
-        before = {"status": row.status, "signed_at": None, "method": row.method}
-        row.status, row.signed_at, row.method = status_at(session, now), now, Attendance.Method.CODE
-        row.save(update_fields=["status", "signed_at", "method", "updated_at"])
-        audit.record_change(
-            actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=before,
-            after={"status": row.status, "signed_at": row.signed_at.isoformat(), "method": row.method},
-        )  # fmt: skip
-        return row, True
+        if _recent_failures(actor, session.pk, now) >= MAX_FAILURES:
+            raise SignInRefused("签到码输错次数过多，请 10 分钟后再试，或请组织者登记。")
+        wrong = not signin.code_matches(session.pk, code, at=now.timestamp())
+        if not wrong:
+            before = {"status": row.status, "signed_at": None, "method": row.method}
+            row.status, row.signed_at, row.method = status_at(session, now), now, Attendance.Method.CODE
+            row.save(update_fields=["status", "signed_at", "method", "updated_at"])
+            audit.record_change(
+                actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=before,
+                after={"status": row.status, "signed_at": row.signed_at.isoformat(), "method": row.method},
+            )  # fmt: skip
+            return row, True
+    audit.record_event(actor=actor, event=EVENT_REFUSED, obj=session, detail={"reason": "wrong_code"})
+    raise SignInRefused("签到码不正确或已过期，请输入屏幕上显示的最新签到码。")
 
 
 @transaction.atomic
@@ -101,6 +125,7 @@ def mark_attendance(*, actor, session: Session, marks: dict, note: str = "") -> 
             continue
         before[row.pk] = audit.snapshot(row)
         row.status, row.method, row.marked_by = status, Attendance.Method.ORGANIZER, actor
+        row.updated_at = now
         row.signed_at = now if status in (S.PRESENT, S.LATE) and row.signed_at is None else row.signed_at
         if status not in (S.PRESENT, S.LATE):
             row.signed_at = None
@@ -127,6 +152,7 @@ def close_attendance(*, actor, session: Session) -> int:
     before = {row.pk: audit.snapshot(row) for row in missing}
     for row in missing:
         row.status, row.method = S.ABSENT, Attendance.Method.CLOSE
+        row.updated_at = timezone.now()
     Attendance.objects.bulk_update(missing, ["status", "method", "updated_at"])
     audit.record_changes_bulk(
         actor=actor, kind=AuditEvent.Kind.UPDATE, objs=missing, before=before, detail={"session": session.pk}
@@ -172,8 +198,11 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, comment: str = ""
     """The secretary approves (attendance becomes 请假) or refuses with a reason."""
     leave = LeaveRequest.objects.select_for_update().select_related("session").get(pk=leave.pk)
     ensure_in_scope(actor, Action.CHANGE, leave)
+    ensure_leave_approver(actor, leave)
     if leave.status != LeaveRequest.Status.SUBMITTED:
         raise ValidationError("该请假申请已处理。")
+    if leave.session.archived_at is not None:
+        raise ValidationError("该会议活动已取消。")
     if getattr(actor, "person_id", None) == leave.person_id:
         raise PermissionDenied("不能审批本人的请假申请。")
     if not isinstance(approve, bool):
@@ -187,7 +216,13 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, comment: str = ""
     leave.save()
     audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=leave, before=before)
     if approve:
-        row = Attendance.objects.select_for_update().get(session=leave.session, person_id=leave.person_id)
+        row = (
+            Attendance.objects.select_for_update()
+            .filter(session=leave.session, person_id=leave.person_id)
+            .first()
+        )
+        if row is None:
+            raise ValidationError("该党员已不在本次会议活动的应到人员名单中。")
         if row.status in (S.EXPECTED, S.ABSENT):
             snap = audit.snapshot(row)
             row.status, row.method, row.marked_by = S.LEAVE, Attendance.Method.LEAVE, actor

@@ -13,7 +13,7 @@ from django.utils import timezone
 from zugong.core import audit
 from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
-from zugong.core.scope import ensure_in_scope
+from zugong.core.scope import ensure_in_scope, self_person_id
 from zugong.training.services_claims import evidence_file_name, sniff_evidence
 
 from .models import Attendance, Reminder, Session, Submission, SubmissionFile
@@ -41,9 +41,9 @@ def submit_notes(
 ) -> Submission:
     """The member's own notes and reflection: once the session has started, for a session they were expected
     at; a returned one may be handed in again, a reviewed one is final."""
-    person_id = getattr(actor, "person_id", None)
+    person_id = self_person_id(actor, Action.VIEW)
     if not person_id:
-        raise PermissionDenied("您的账号没有关联党员信息。")
+        raise PermissionDenied("您的账号没有关联党员信息或没有党员权限。")
     session = Session.objects.get(pk=session.pk)
     if not Attendance.objects.filter(session=session, person_id=person_id).exists():
         raise PermissionDenied("您不在本次会议活动的应到人员名单中。")
@@ -100,6 +100,8 @@ def review_submission(*, actor, submission: Submission, approve: bool, comment: 
         raise PermissionDenied("不能审阅本人的笔记和心得。")
     if submission.status != Submission.Status.SUBMITTED:
         raise ValidationError("该笔记和心得已处理。")
+    if Session.objects.filter(pk=submission.session_id, archived_at__isnull=False).exists():
+        raise ValidationError("该会议活动已取消。")
     if not isinstance(approve, bool):
         raise ValidationError({"approve": "请选择审阅通过或退回。"})
     comment = check_line(

@@ -28,6 +28,10 @@ DOMAIN_NAMESPACES = (
     "evaluations",
     "opinions",
     "vote",
+    "studyday",
+    "mystudy",
+    "studychecks",
+    "materials",
 )
 API_PREFIX = "api-"
 
@@ -289,6 +293,126 @@ URL_TABLE: dict[str, str] = {
     "api-training-import-detail": "training_import",
     "api-training-reminder-list": "list",
     "api-training-reminder-detail": "training_reminder",
+    # 学习日 and 三会一课: a session of 东城社区第一党支部 that 李建国 (not 王小红) is expected at, his notes and leave,
+    #   the branch's plan, a 抽查 of 东城街道党工委 that drew him, a material of 东城街道党工委 and a copy of it
+    "studychecks:list": "list",
+    "studychecks:create": "list",
+    "studychecks:results": "list",
+    "studychecks:results_export": "list",
+    "studychecks:compliance": "list",
+    "studychecks:compliance_export": "list",
+    "studychecks:requirements": "list",
+    "studychecks:detail": "spot_check",
+    "studychecks:export": "spot_check",
+    "studychecks:verify": "spot_check",
+    "studychecks:finish": "spot_check",
+    "studychecks:grade": "spot_check_item",
+    "api-studyday-spot-check-list": "list",
+    "api-studyday-spot-check-draw": "list",
+    "api-studyday-spot-check-yearly": "list",
+    "api-studyday-spot-check-detail": "spot_check",
+    "api-studyday-spot-check-grade": "spot_check",
+    "api-studyday-spot-check-finish": "spot_check",
+    "api-studyday-spot-check-results": "spot_check",
+    "api-studyday-spot-check-verify": "spot_check",
+    "api-studyday-compliance-list": "list",
+    # materials are read by every member under their organization (王小红 reads 东城街道党工委's): "material" is
+    # left out of the same-branch member test; the register and the trace are staff's
+    "mystudy:home": "list",
+    "mystudy:attendance": "list",
+    "mystudy:reminders_read": "list",
+    "mystudy:session": "studyday_session",
+    "mystudy:signin": "studyday_session",
+    "mystudy:notes": "studyday_session",
+    "mystudy:leave": "studyday_session",
+    "mystudy:notes_file": "studyday_submission",
+    "mystudy:leave_withdraw": "studyday_leave",
+    "api-studyday-my-session-list": "list",
+    "api-studyday-my-leave-request-list": "list",
+    "api-studyday-my-session-detail": "studyday_session",
+    "api-studyday-my-session-signin": "studyday_session",
+    "api-studyday-my-session-notes": "studyday_session",
+    "api-studyday-my-session-notes-file": "studyday_session",
+    "api-studyday-my-session-leave": "studyday_session",
+    "api-studyday-my-leave-request-detail": "studyday_leave",
+    "api-studyday-my-leave-request-withdraw": "studyday_leave",
+    "api-studyday-attendance-report-list": "list",
+    "api-studyday-attendance-report-people": "list",
+    "api-studyday-leave-list": "list",
+    "api-studyday-leave-detail": "studyday_leave",
+    "api-studyday-leave-decide": "studyday_leave",
+    "api-studyday-plan-list": "list",
+    "api-studyday-plan-detail": "studyday_plan",
+    "api-studyday-plan-item-list": "list",
+    "api-studyday-plan-item-detail": "studyday_item",
+    "api-studyday-session-list": "list",
+    "api-studyday-session-detail": "studyday_session",
+    "api-studyday-session-attendance": "studyday_session",
+    "api-studyday-session-cancel": "studyday_session",
+    "api-studyday-session-close": "studyday_session",
+    "api-studyday-session-expected": "studyday_session",
+    "api-studyday-session-remind": "studyday_session",
+    "api-studyday-session-roster": "studyday_session",
+    "api-studyday-submission-list": "list",
+    "api-studyday-submission-detail": "studyday_submission",
+    "api-studyday-submission-file": "studyday_submission",
+    "api-studyday-submission-review": "studyday_submission",
+    # The working-day calendar is the district's: every staff user reads it, only the 组织部 writes it
+    # (studyday/tests/test_api_plans); here only the login is tried ("workday" is no branch's record).
+    "api-studyday-workday-list": "list",
+    "api-studyday-workday-import": "list",
+    "api-studyday-workday-detail": "workday",
+    "studyday:home": "list",
+    "studyday:plan_list": "list",
+    "studyday:plan_create": "list",
+    "studyday:session_list": "list",
+    "studyday:session_export": "list",
+    "studyday:session_create": "list",
+    "studyday:session_people": "list",
+    "studyday:review_queue": "list",
+    "studyday:leave_queue": "list",
+    "studyday:stats": "list",
+    "studyday:stats_org_export": "list",
+    "studyday:stats_person_export": "list",
+    "studyday:calendar": "list",
+    "studyday:workday_add": "list",
+    "studyday:workday_remove": "list",
+    "studyday:workdays_import": "list",
+    "studyday:plan_detail": "studyday_plan",
+    "studyday:plan_item_add": "studyday_plan",
+    "studyday:plan_archive": "studyday_plan",
+    "studyday:plan_item_edit": "studyday_item",
+    "studyday:plan_item_remove": "studyday_item",
+    "studyday:session_detail": "studyday_session",
+    "studyday:session_edit": "studyday_session",
+    "studyday:session_expected": "studyday_session",
+    "studyday:session_cancel": "studyday_session",
+    "studyday:screen": "studyday_session",
+    "studyday:screen_code": "studyday_session",
+    "studyday:session_file_upload": "studyday_session",
+    "studyday:session_mark": "studyday_session",
+    "studyday:session_close": "studyday_session",
+    "studyday:session_remind": "studyday_session",
+    "studyday:session_file": "studyday_file",
+    "studyday:submission": "studyday_submission",
+    "studyday:submission_file": "studyday_submission",
+    "studyday:leave_decide": "studyday_leave",
+    "materials:list": "list",
+    "materials:create": "list",
+    "materials:register": "list",
+    "materials:register_export": "list",
+    "materials:trace": "list",
+    "materials:detail": "material",
+    "materials:view": "material",
+    "materials:download": "material",
+    "materials:archive": "material",
+    "api-studyday-material-list": "list",
+    "api-studyday-material-detail": "material",
+    "api-studyday-material-download": "material",
+    "api-studyday-material-archive": "material",
+    "api-studyday-material-copy-list": "list",
+    "api-studyday-material-copy-detail": "material_copy",
+    "api-studyday-material-copy-trace": "list",
     # API
     "api-root": "list",
     "api-me": "list",
@@ -376,6 +500,16 @@ OBJECT_KINDS = (
     "evaluation_template",
     "opinion",
     "issue",
+    "studyday_session",
+    "studyday_plan",
+    "studyday_item",
+    "studyday_submission",
+    "studyday_leave",
+    "studyday_file",
+    "spot_check",
+    "spot_check_item",
+    "material",
+    "material_copy",
 )
 # The audit log names every branch's records, and only the 审计管理员 reads it.
 AUDITOR_URLS = ("auditlog:list", "auditlog:export", "api-audit-event-list")
@@ -414,6 +548,7 @@ def _target(p, kind):
         "opinion": p.opinion.pk,
         "issue": p.issue.pk,
         "training_rules": p.training["rules"].year,
+        **{kind: row.pk for kind, row in getattr(p, "studyday", {}).items()},
     }[kind]
 
 
@@ -580,6 +715,75 @@ def _evaluation_template(p):
     )  # fmt: skip
 
 
+def _studyday_records(p) -> dict:
+    """学习日 records of 东城社区第一党支部: a 主题党日 open now that 李建国 (his own account) signed in to and handed
+    notes in for, a 党课 next week he asked leave for, the branch's first-quarter plan, an attachment; a 抽查 of
+    东城街道党工委 that drew him; a material of 东城街道党工委 and the copy its branch secretary took."""
+    from zugong.accounts.models import RoleGrant, User
+    from zugong.core.roles import Role
+    from zugong.studyday import (
+        services,
+        services_attendance,
+        services_checks,
+        services_materials,
+        services_notes,
+        signin,
+    )
+    from zugong.studyday.tests.test_watermark import make_pdf
+
+    now, today = timezone.now(), timezone.localdate()
+    bob = User.objects.create_user(username="bob", display_name="bob", person=p.bob)
+    RoleGrant.objects.create(user=bob, role=Role.MEMBER, organization=p.branch)
+
+    def session(kind, title, start):
+        return services.create_session(
+            actor=p.org_admin, org=p.branch, kind=kind, person_ids=[p.bob.pk],
+            data={"title": title, "starts_at": start, "ends_at": start + datetime.timedelta(hours=2),
+                  "expected_mode": "chosen", "place": "东城社区党员活动室"},
+        )  # fmt: skip
+
+    held = session("theme_day", "东城社区第一党支部主题党日", now - datetime.timedelta(minutes=10))
+    services_attendance.sign_in(actor=bob, session_id=held.pk, code=signin.current_code(held.pk)[0])
+    submission = services_notes.submit_notes(
+        actor=bob, session=held, notes="李建国的笔记", reflection="李建国的心得体会：要把学习成果落到实处。"
+    )
+    lecture = session("party_lecture", "东城社区第一党支部党课", now + datetime.timedelta(days=7))
+    leave = services_attendance.request_leave(actor=bob, session=lecture, reason="李建国出差")
+    plan = services.create_plan(actor=p.org_admin, org=p.branch, year=today.year, quarter=1)
+    file = services.add_session_file(
+        actor=p.org_admin, session=held, name="会议记录.pdf", data=b"%PDF-1.4\n%%EOF\n"
+    )
+    check = services_checks.draw_spot_check(
+        actor=p.org_admin, org=p.committee, title="东城街道党工委笔记抽查", date_from=today - datetime.timedelta(days=30),
+        date_to=today, organizations=[p.branch], size=1,
+    )  # fmt: skip
+    material = services_materials.material_upload(
+        actor=p.org_admin,
+        org=p.committee,
+        title="东城街道党工委学习资料",
+        file_name="学习资料.pdf",
+        data=make_pdf(),
+    )
+    copy = services_materials.copy_issue(actor=p.branch_secretary, material=material, purpose="download")
+    from zugong.core.models import WorkdayOverride
+
+    return {
+        "workday": WorkdayOverride.objects.create(
+            date=datetime.date(2026, 10, 1), kind="holiday", name="国庆节"
+        ),
+        "studyday_session": held,
+        "studyday_plan": plan,
+        "studyday_item": plan.items.first(),
+        "studyday_submission": submission,
+        "studyday_leave": leave,
+        "studyday_file": file,
+        "spot_check": check,
+        "spot_check_item": check.items.get(),
+        "material": material,
+        "material_copy": copy.copy,
+    }
+
+
 class ScopeBattery(PersonaTestCase):
     """Built once per class (setUpTestData); each URL is a subTest."""
 
@@ -604,6 +808,7 @@ class ScopeBattery(PersonaTestCase):
         cls.p.evaluation = _evaluation_record(cls.p)
         cls.p.evaluation_template = _evaluation_template(cls.p)
         cls.p.opinion, cls.p.issue = _opinion_records(cls.p)
+        cls.p.studyday = _studyday_records(cls.p)
 
     def _object_urls(self, kinds=OBJECT_KINDS):
         return [(name, reverse(name, args=[_target(self.p, URL_TABLE[name])])) for name in _urls(kinds)]
@@ -623,7 +828,7 @@ class ScopeBattery(PersonaTestCase):
     def test_it_hides_organization_records_from_a_plain_member_of_the_same_branch(self):
         """A plain 党员 sees their own person record only, nothing of their organization."""
         self.client.force_login(self.p.member)
-        for name, url in self._object_urls(tuple(k for k in OBJECT_KINDS if k != "person")):
+        for name, url in self._object_urls(tuple(k for k in OBJECT_KINDS if k not in ("person", "material"))):
             with self.subTest(name=name):
                 _try_every_method(self.client, url)
 

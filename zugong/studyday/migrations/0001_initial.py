@@ -379,7 +379,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='studyplan',
-            constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True)), fields=('org', 'year', 'quarter'), name='studyplan_one_per_period', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True), ('quarter__isnull', False)), fields=('org', 'year', 'quarter'), name='studyplan_one_per_quarter'),
+        ),
+        migrations.AddConstraint(
+            model_name='studyplan',
+            constraint=models.UniqueConstraint(condition=models.Q(('archived_at__isnull', True), ('quarter__isnull', True)), fields=('org', 'year'), name='studyplan_one_per_year'),
         ),
         migrations.AddIndex(
             model_name='planitem',

@@ -62,6 +62,14 @@ class Command(BaseCommand):
                 f"测评：{evaluations['evaluations']} 个测评，{evaluations['ballots']} 张选票。"
                 f"可试投的测评码（/v/ 页面输入，每个只能用一次）：{'、'.join(evaluations['codes'])}"
             )
+        from zugong.studyday import demo as studyday_demo
+
+        studyday = studyday_demo.seed()
+        if studyday:
+            self.stdout.write(
+                f"学习日与三会一课：会议活动 {studyday['sessions']} 次，考勤登记 {studyday['attendance']} 人次，"
+                f"笔记心得 {studyday['notes']} 份；党员 dangyuan 可在“我的学习”中签到（签到码见支部书记的签到屏幕）。"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{counts['orgs']:,} 个党组织，{counts['units']:,} 个单位，{counts['teams']:,} 个领导班子，"
