@@ -23,6 +23,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from zugong.core.api import api_validation_error
+from zugong.core.roles import Action
+from zugong.core.scope import self_person_id
 
 from . import selectors, services_attendance, services_notes
 from .forms_mine import MAX_FILE_BYTES
@@ -38,7 +40,7 @@ class MemberOnly(permissions.IsAuthenticated):
     message = "您的账号没有关联党员信息。"
 
     def has_permission(self, request, view):
-        return super().has_permission(request, view) and bool(getattr(request.user, "person_id", None))
+        return super().has_permission(request, view) and bool(self_person_id(request.user, Action.VIEW))
 
 
 class MemberViewSetMixin:

@@ -153,8 +153,14 @@ def _with_rates(rows):
     return out
 
 
-def attendance_scope(user, date_from: dt.date | None = None, date_to: dt.date | None = None, org=None):
-    qs = Attendance.objects.restrict(user, Action.VIEW).filter(session__archived_at__isnull=True)
+def attendance_scope(
+    user,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    org=None,
+    action: str = Action.VIEW,
+):
+    qs = Attendance.objects.restrict(user, action).filter(session__archived_at__isnull=True)
     if date_from:
         qs = qs.filter(session__starts_at__date__gte=date_from)
     if date_to:
@@ -164,24 +170,24 @@ def attendance_scope(user, date_from: dt.date | None = None, date_to: dt.date | 
     return qs
 
 
-def rates_by_person(user, date_from=None, date_to=None, org=None) -> list[dict]:
+def rates_by_person(user, date_from=None, date_to=None, org=None, action: str = Action.VIEW) -> list[dict]:
     """Per member: 应到, 出席, 迟到, 请假, 缺席, 出勤率 over ended sessions in the window, by 姓氏笔画."""
-    qs = attendance_scope(user, date_from, date_to, org)
+    qs = attendance_scope(user, date_from, date_to, org, action)
     rows = _counts(
         qs, ["person_id", "person__name", "person__name_stroke_key", "person__org__name"]
     ).order_by("person__name_stroke_key", "person_id")
     return _with_rates(rows)
 
 
-def rates_by_org(user, date_from=None, date_to=None, org=None) -> list[dict]:
+def rates_by_org(user, date_from=None, date_to=None, org=None, action: str = Action.VIEW) -> list[dict]:
     """Per organization holding the sessions: sessions held, 应到人次, 出席, 迟到, 请假, 缺席, 出勤率."""
-    qs = attendance_scope(user, date_from, date_to, org)
+    qs = attendance_scope(user, date_from, date_to, org, action)
     rows = _counts(qs, ["session__org_id", "session__org__name", "session__org__path"]).order_by(
         "session__org__path"
     )
     rows = _with_rates(rows)
     held = dict(
-        Session.objects.restrict(user, Action.VIEW)
+        Session.objects.restrict(user, action)
         .filter(archived_at__isnull=True, pk__in=qs.values("session_id"))
         .values_list("org_id")
         .annotate(n=Count("id"))

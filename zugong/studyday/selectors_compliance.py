@@ -267,16 +267,20 @@ def session_counts(sessions, kinds: list[str], year: int, as_of: dt.datetime) ->
         return {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
 
 
-def compliance(user, year: int, as_of: dt.datetime | None = None, org: Organization | None = None) -> Report:
+def compliance(
+    user,
+    year: int,
+    as_of: dt.datetime | None = None,
+    org: Organization | None = None,
+    action: str = Action.VIEW,
+) -> Report:
     """The compliance of every active organization in ``user``'s view (``org``'s subtree when given) of a
     type some active requirement applies to, for ``year`` as it stands at ``as_of`` (default: now)."""
     as_of = as_of or timezone.now()
     requirements = active_requirements()
     types = sorted({t for r in requirements for t in r.org_types})
-    orgs = Organization.objects.restrict(user, Action.VIEW).filter(
-        status=OrgStatus.ACTIVE, org_type__in=types
-    )
-    sessions = Session.objects.restrict(user, Action.VIEW)
+    orgs = Organization.objects.restrict(user, action).filter(status=OrgStatus.ACTIVE, org_type__in=types)
+    sessions = Session.objects.restrict(user, action)
     if org is not None:
         orgs = orgs.filter(path_prefix_q("path", org.path))
         sessions = sessions.filter(path_prefix_q("org_path", org.path))

@@ -153,6 +153,10 @@ def remind_missing(*, actor, session: Session) -> int:
     if timezone.now() < session.starts_at:
         raise ValidationError("会议活动尚未开始。")
     today_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return len(_send(session, actor, today_start))
+
+
+def _send(session: Session, actor, today_start) -> list[Reminder]:
     reminded = Reminder.objects.filter(session=session, sent_at__gte=today_start).values_list(
         "person_id", flat=True
     )
@@ -171,7 +175,28 @@ def remind_missing(*, actor, session: Session) -> int:
     audit.record_changes_bulk(
         actor=actor, kind=AuditEvent.Kind.CREATE, objs=rows, detail={"session": session.pk}
     )
-    return len(rows)
+    return rows
+
+
+@transaction.atomic
+def remind_overdue(*, days: int = 3, now=None) -> tuple[int, int]:
+    """The scheduled nudge (``manage.py studyday_remind``): for every session that asks for notes and ended in
+    the last ``days`` days, a reminder to each member who has not handed them in (at most one a day). Sent by the
+    system (the audit rows name no user). Returns (sessions, reminders)."""
+    now = now or timezone.now()
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    sessions = Session.objects.filter(
+        archived_at__isnull=True,
+        needs_notes=True,
+        ends_at__lt=now,
+        ends_at__gte=now - timezone.timedelta(days=days),
+    ).order_by("id")
+    total = touched = 0
+    for session in sessions:
+        sent = len(_send(session, None, today_start))
+        total += sent
+        touched += bool(sent)
+    return touched, total
 
 
 @transaction.atomic

@@ -32,7 +32,9 @@ from .selectors_compliance import TYPE_LABELS, UNIT, Report, compliance, filter_
 from .views_checks import require_staff, year_of
 
 
-def filtered(request, year: int) -> tuple[ComplianceFilterForm, Report | None, list]:
+def filtered(
+    request, year: int, action: str = Action.VIEW
+) -> tuple[ComplianceFilterForm, Report | None, list]:
     """The filter, the report and its rows as the request asks (None and [] when the filter is invalid:
     the list then shows nothing and says why, rather than everything)."""
     user = request.user
@@ -40,7 +42,7 @@ def filtered(request, year: int) -> tuple[ComplianceFilterForm, Report | None, l
     if not form.is_valid():
         return form, None, []
     data = form.cleaned_data
-    report = compliance(user, year, org=data.get("org"))
+    report = compliance(user, year, org=data.get("org"), action=action)
     rows = filter_rows(
         report.rows, q=data.get("q") or "", behind=data.get("behind"), sort=data.get("sort") or "path"
     )
@@ -89,7 +91,7 @@ def compliance_export(request):
     user = request.user
     require_staff(user, Action.EXPORT)
     year = year_of(request)
-    form, report, rows = filtered(request, year)
+    form, report, rows = filtered(request, year, Action.EXPORT)
     if report is None:
         messages.error(request, "筛选条件有误，请修改后再导出。")
         return redirect(f"{reverse('studychecks:compliance')}?{request.GET.urlencode()}")

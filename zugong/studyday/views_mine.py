@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zugong.core.forms import attach_service_error
+from zugong.core.roles import Action
+from zugong.core.scope import self_person_id
 from zugong.core.views_helpers import paginate
 
 from . import selectors, services_attendance, services_notes
@@ -49,12 +51,13 @@ NOTES_CLASS = {
 
 
 def member_required(view):
-    """Logged in, and the account linked to a person; otherwise a page that says so (403)."""
+    """Logged in, the account linked to a person and holding a grant; otherwise a page that says so (403)."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not getattr(request.user, "person_id", None):
+        # The scope's self clause: a person linked, and a 党员 (or staff) grant still held.
+        if not self_person_id(request.user, Action.VIEW):
             return render(request, "studyday/mine/no_person.html", status=403)
         return view(request, *args, **kwargs)
 

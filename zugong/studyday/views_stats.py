@@ -108,10 +108,10 @@ def _export(request, view: str):
         messages.error(request, "统计条件有误，请修改后再导出。")
         return redirect(f"{reverse('studyday:stats')}?{request.GET.urlencode()}")
     if view == "orgs":
-        data = selectors.rates_by_org(user, **query)
+        data = selectors.rates_by_org(user, **query, action=Action.EXPORT)
         headers, rows = ORG_HEADERS, [[r["session__org__name"], r["sessions"], *_counts(r)] for r in data]
     else:
-        data = selectors.rates_by_person(user, **query)
+        data = selectors.rates_by_person(user, **query, action=Action.EXPORT)
         headers, rows = (
             PERSON_HEADERS,
             [[r["person__name"], r["person__org__name"], *_counts(r)] for r in data],

@@ -98,3 +98,38 @@ class GuardsTest(PersonaTestCase):
         RoleGrant.objects.create(user=linked, role=Role.MEMBER, organization=self.p.branch)
         linked = User.objects.get(pk=linked.pk)
         self.assertTrue(sign_in(actor=linked, session_id=self.session.pk, code=code)[1])
+
+    def test_the_member_pages_need_the_role_too(self):
+        from django.urls import reverse
+
+        linked = User.objects.create_user(username="linked", password="x", person=self.p.bob)
+        self.client.force_login(linked)
+        self.assertEqual(self.client.get(reverse("mystudy:home")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("api-studyday-my-session-list")).status_code, 403)
+        RoleGrant.objects.create(user=linked, role=Role.MEMBER, organization=self.p.branch)
+        self.assertEqual(self.client.get(reverse("mystudy:home")).status_code, 200)
+
+    def test_the_daily_reminder_command(self):
+        from io import StringIO
+
+        from django.core.management import CommandError, call_command
+
+        from ..models import Reminder
+        from .fixtures_sessions import ended_session
+
+        recent = ended_session(self.p.branch_secretary, self.p.branch, days_ago=1)
+        ended_session(self.p.branch_secretary, self.p.branch, days_ago=10)  # too old: not reminded
+        submit_notes(actor=self.p.member, session=recent, notes="", reflection="这是一段足够长的心得体会。")
+        out = StringIO()
+        call_command("studyday_remind", stdout=out)
+        self.assertIn("1 次会议活动", out.getvalue())
+        self.assertEqual(
+            list(Reminder.objects.values_list("session_id", "person_id")), [(recent.pk, self.p.bob.pk)]
+        )
+        self.assertTrue(
+            AuditEvent.objects.filter(object_type="studyday.reminder", actor_id__isnull=True).exists()
+        )
+        call_command("studyday_remind", stdout=StringIO())  # the same day: nobody twice
+        self.assertEqual(Reminder.objects.count(), 1)
+        with self.assertRaises(CommandError):
+            call_command("studyday_remind", "--days", "0", stdout=StringIO())
