@@ -35,12 +35,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from benchkit import machine
+
+# The PostgreSQL settings the report names.
+PG_SETTINGS = ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit", "jit")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
@@ -64,35 +67,6 @@ BENCH_MARK = "bench:dues"  # the note/reason of the rows this script adds, so it
 
 
 # ------------------------------------------------------------------ machine
-
-
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
-        db = cursor.fetchone()[0].split(",")[0]
-        settings = ""
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) "
-                "FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', "
-                "'synchronous_commit', 'jit')"
-            )
-            settings = f" ({cursor.fetchone()[0]})"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db}{settings}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
 
 
 def sql(statement: str, params=None):
@@ -336,7 +310,7 @@ def main() -> None:
 
     log = lambda line: print(line, flush=True)  # noqa: E731
     log(f"Zugong dues ledger benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"machine: {machine()}")
+    log(f"machine: {machine(PG_SETTINGS)}")
     log("load average at start: {:.2f} {:.2f} {:.2f} (other work on the machine skews the figures)".format(
         *os.getloadavg()))  # fmt: skip
     call_command("migrate", verbosity=0)

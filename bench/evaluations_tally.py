@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -41,23 +40,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchkit import ensure_database, machine
+
+# The PostgreSQL settings the report names.
+PG_SETTINGS = ("shared_buffers", "work_mem", "jit", "max_parallel_workers_per_gather", "random_page_cost")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zg_bench_tally")
-
-
-def ensure_database(url: str) -> str:
-    """Create the scratch database if it does not exist (PostgreSQL; its name must start with zg_bench)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    if not url.startswith("postgres") or not name.startswith("zg_bench"):
-        raise SystemExit("a scratch PostgreSQL database named zg_bench…, please")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 DB_NAME = ensure_database(os.environ["DATABASE_URL"])
@@ -101,29 +91,6 @@ def sql(statement: str, params=None):
 
 def q(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    db = sql("SELECT version()")[0][0].split(",")[0]
-    pg = sql(
-        "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) FROM pg_settings "
-        "WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather', 'random_page_cost')"
-    )[0][0]
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db} ({pg}); Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
 
 
 # ------------------------------------------------------------------ building the data
@@ -252,7 +219,7 @@ def main() -> None:
     log = lambda line: print(line, flush=True)  # noqa: E731
 
     log(f"Zugong 测评 tally benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"machine: {machine()}")
+    log(f"machine: {machine(PG_SETTINGS)}")
     log("load average at start: {:.2f} {:.2f} {:.2f} (other work on the machine skews the figures)".format(
         *os.getloadavg()))  # fmt: skip
     call_command("migrate", verbosity=0)

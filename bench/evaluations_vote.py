@@ -34,12 +34,10 @@ import argparse
 import datetime as dt
 import http.client
 import os
-import platform
 import random
 import re
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -49,23 +47,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
+from benchkit import ensure_database, machine, ms
+
+# The PostgreSQL settings the report names.
+PG_SETTINGS = ("shared_buffers", "work_mem", "synchronous_commit", "max_connections")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zg_bench_eval")
-
-
-def ensure_database(url: str) -> str:
-    """Create the scratch database if it does not exist (PostgreSQL; its name must start with zg_bench)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    if not url.startswith("postgres") or not name.startswith("zg_bench"):
-        raise SystemExit("a scratch PostgreSQL database named zg_bench…, please")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 DB_NAME = ensure_database(os.environ["DATABASE_URL"])
@@ -99,38 +88,6 @@ TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 # ------------------------------------------------------------------ machine
-
-
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        db = cursor.fetchone()[0].split(",")[0]
-        cursor.execute(
-            "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) FROM pg_settings "
-            "WHERE name IN ('shared_buffers', 'work_mem', 'synchronous_commit', 'max_connections')"
-        )
-        pg = cursor.fetchone()[0]
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db} ({pg}); Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
-
-
-def ms(values: list[float]) -> str:
-    """p50 / p95 / p99 / max in milliseconds."""
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return " / ".join(f"{x * 1000:.0f}" for x in (cuts[49], cuts[94], cuts[98], max(values)))
 
 
 # ------------------------------------------------------------------ the evaluation
@@ -374,7 +331,7 @@ def main() -> None:
     log = lambda line: print(line, flush=True)  # noqa: E731
 
     log(f"Zugong 测评投票 benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"machine: {machine()}")
+    log(f"machine: {machine(PG_SETTINGS)}")
     log("load average at start: {:.2f} {:.2f} {:.2f} (other work on the machine skews the figures)".format(
         *os.getloadavg()))  # fmt: skip
     call_command("migrate", verbosity=0)

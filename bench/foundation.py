@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from benchkit import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -222,27 +223,6 @@ def check_pattern_index(branch_path: str) -> None:
             print(f"    {used}: {definition}")
 
 
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
-        db = cursor.fetchone()[0].split(",")[0]
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -269,7 +249,7 @@ def main() -> None:
         connection.close()  # the next query opens a connection with the settings
 
     print(f"Zugong foundation benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(())}")
     print(
         "load average at start: {:.2f} {:.2f} {:.2f} (other work on the machine skews the figures)".format(
             *os.getloadavg()

@@ -33,13 +33,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchkit import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,25 +67,6 @@ REGIONS = ["110101", "110102", "110105", "110106", "110107"]
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-
-
-def machine() -> str:
-    def field(path, key):
-        try:
-            text = Path(path).read_text()
-        except OSError:
-            return "?"
-        return next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith(key)), "?")
-
-    mem = field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
-        db = cursor.fetchone()[0].split(",")[0]
-    return (
-        f"{field('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores, {mem} RAM; {db}; "
-        f"Python {platform.python_version()}, Django {django.get_version()}"
-    )
 
 
 # ------------------------------------------------------------------ the roster file
@@ -372,7 +354,7 @@ def main() -> None:
         return
 
     started = dt.datetime.now(dt.UTC)
-    lines = [f"Zugong roster import benchmark — {started:%Y-%m-%d %H:%M} UTC", f"machine: {machine()}"]
+    lines = [f"Zugong roster import benchmark — {started:%Y-%m-%d %H:%M} UTC", f"machine: {machine(())}"]
     print("\n".join(lines), flush=True)
     call_command("migrate", verbosity=0)
     if not Organization.objects.exists():

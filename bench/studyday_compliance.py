@@ -32,11 +32,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from benchkit import ensure_database, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,22 +45,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zg_bench_compliance")
 
 
-def ensure_database(url: str) -> str | None:
-    """Create the scratch PostgreSQL database if it does not exist (its name must start with zg_bench)."""
-    if not url.startswith("postgres"):
-        return None
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    if not name.startswith("zg_bench"):
-        raise SystemExit("a scratch PostgreSQL database named zg_bench…, please")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-DB_NAME = ensure_database(os.environ["DATABASE_URL"])
+DB_NAME = ensure_database(os.environ["DATABASE_URL"], sqlite_ok=True)
 
 import django  # noqa: E402
 
@@ -94,20 +80,6 @@ def sql(statement: str, params=None):
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
         return cursor.fetchall() if cursor.description else cursor.rowcount
-
-
-def machine() -> str:
-    def field(path, key):
-        try:
-            text = Path(path).read_text()
-        except OSError:
-            return "?"
-        return next((ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith(key)), "?")
-
-    cpu, mem = field("/proc/cpuinfo", "model name"), field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    db = sql("SELECT version()")[0][0].split(",")[0] if connection.vendor == "postgresql" else "SQLite"
-    return f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db}; Python {platform.python_version()}, Django {django.get_version()}"
 
 
 # ------------------------------------------------------------------ building the data
@@ -275,7 +247,7 @@ def main() -> None:
     log = lambda line: print(line, flush=True)  # noqa: E731
 
     log(f"Zugong 三会一课 compliance benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"machine: {machine()}")
+    log(f"machine: {machine(())}")
     log("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     call_command("migrate", verbosity=0)
     start = time.perf_counter()

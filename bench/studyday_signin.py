@@ -42,11 +42,9 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import resource
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -55,23 +53,12 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchkit import ensure_database, machine, ms
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/zg_bench_signin")
-
-
-def ensure_database(url: str) -> str:
-    """Create the scratch PostgreSQL database if it does not exist (its name must start with zg_bench_)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    if not url.startswith("postgres") or not name.startswith("zg_bench_"):
-        raise SystemExit("a scratch PostgreSQL database named zg_bench_…, please")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 DB_NAME = ensure_database(os.environ["DATABASE_URL"])
@@ -81,7 +68,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections, transaction  # noqa: E402
+from django.db import connections, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
@@ -103,40 +90,6 @@ SIGNED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 
 
 # ------------------------------------------------------------------ machine
-
-
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        db = cursor.fetchone()[0].split(",")[0]
-        cursor.execute(
-            "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) FROM pg_settings "
-            "WHERE name IN ('shared_buffers', 'synchronous_commit', 'max_connections')"
-        )
-        pg = cursor.fetchone()[0]
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db} ({pg}); Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
-
-
-def ms(values: list[float]) -> str:
-    """p50 / p95 / p99 / max in milliseconds."""
-    if len(values) < 2:
-        return "—"
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return " / ".join(f"{x * 1000:.0f}" for x in (cuts[49], cuts[94], cuts[98], max(values)))
 
 
 # ------------------------------------------------------------------ the branch and its members

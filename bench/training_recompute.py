@@ -43,12 +43,23 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
-import platform
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
+from benchkit import machine
+
+# The PostgreSQL settings the report names.
+PG_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "max_wal_size",
+    "synchronous_commit",
+    "jit",
+    "random_page_cost",
+    "max_parallel_workers_per_gather",
+)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zugong.settings")
@@ -114,35 +125,6 @@ def sql(statement: str, params=None):
 
 def q(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _proc_field(path: str, key: str) -> str:
-    try:
-        text = Path(path).read_text()
-    except OSError:
-        return "?"
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(key)), "?")
-
-
-def machine() -> str:
-    cpu = _proc_field("/proc/cpuinfo", "model name")
-    mem = _proc_field("/proc/meminfo", "MemTotal")
-    mem = f"{int(mem.split()[0]) / 1024 / 1024:.0f} GB" if mem != "?" else mem
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
-        db = cursor.fetchone()[0].split(",")[0]
-        settings = ""
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name) "
-                "FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', "
-                "'synchronous_commit', 'jit', 'random_page_cost', 'max_parallel_workers_per_gather')"
-            )
-            settings = f" ({cursor.fetchone()[0]})"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem} RAM; {db}{settings}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}"
-    )
 
 
 def vacuum(*models) -> None:
@@ -408,7 +390,7 @@ def main() -> None:
         )
 
     log(f"Zugong 累计学分制 recompute benchmark — {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"machine: {machine()}")
+    log(f"machine: {machine(PG_SETTINGS)}")
     log("load average at start: {:.2f} {:.2f} {:.2f} (other work on the machine skews the figures)".format(
         *os.getloadavg()))  # fmt: skip
     call_command("migrate", verbosity=0)

@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from zugong.core.models import WorkdayOverride
 from zugong.core.roles import Action
 
-from . import selectors, services
+from . import selectors, services, services_calendar
 from .api_base import (
+    IdFilter,
     OrgSubtreeFilterSet,
     ServiceErrorsMixin,
     StaffPermission,
@@ -26,6 +27,7 @@ from .api_base import (
     period_params,
     rate_text,
 )
+from .filters import YearFilter
 from .models import PlanItem, StudyPlan
 
 TAG = "星期四学习日"
@@ -140,7 +142,7 @@ class PlanViewSet(
 
 
 class PlanItemFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(label="学习计划", field_name="plan_id")
+    plan = IdFilter(label="学习计划", field_name="plan_id")
 
     class Meta:
         model = PlanItem
@@ -207,7 +209,7 @@ class WorkdayImportSerializer(serializers.Serializer):
 
 
 class WorkdayFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label="年度", field_name="date", lookup_expr="year")
+    year = YearFilter(label="年度", field_name="date", lookup_expr="year")
 
     class Meta:
         model = WorkdayOverride
@@ -253,18 +255,18 @@ class WorkdayViewSet(
 
     def create(self, request, *args, **kwargs):
         services.ensure_district_office(request.user)
-        row = services.workday_set(actor=request.user, **self._input(WorkdayInputSerializer))
+        row = services_calendar.workday_set(actor=request.user, **self._input(WorkdayInputSerializer))
         return Response(WorkdaySerializer(row).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
         services.ensure_district_office(request.user)
-        services.workday_remove(actor=request.user, date=self.get_object().date)
+        services_calendar.workday_remove(actor=request.user, date=self.get_object().date)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=False, methods=["post"], url_path="import", url_name="import")
     def bulk_import(self, request):
         services.ensure_district_office(request.user)
-        count = services.workdays_import(
+        count = services_calendar.workdays_import(
             actor=request.user, text=self._input(WorkdayImportSerializer)["text"]
         )
         return Response({"saved": count}, status=status.HTTP_201_CREATED)

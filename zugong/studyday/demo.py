@@ -16,7 +16,14 @@ from zugong.accounts.models import RoleGrant, User
 from zugong.core.models import WorkdayOverride
 from zugong.core.roles import Role
 
-from . import services, services_attendance, services_checks, services_materials, services_notes
+from . import (
+    services,
+    services_attendance,
+    services_calendar,
+    services_checks,
+    services_materials,
+    services_notes,
+)
 from .choices import SessionKind
 from .models import Attendance, Session, StudyPlan
 
@@ -81,7 +88,7 @@ def seed(*, today: dt.date | None = None) -> dict:
     rng = random.Random(SEED)
     today = today or timezone.localdate()
     if today.year == 2026 and not WorkdayOverride.objects.exists():
-        services.workdays_import(actor=office, text=HOLIDAYS_2026)
+        services_calendar.workdays_import(actor=office, text=HOLIDAYS_2026)
     plan = StudyPlan.objects.filter(org=branch, year=today.year).first() or services.create_plan(
         actor=secretary, org=branch, year=today.year
     )

@@ -126,9 +126,16 @@ class SessionFilter(django_filters.FilterSet):
 
 
 class YearField(forms.IntegerField):
+    """A year between 2000 and 2100, with the messages in Chinese."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 2000)
         kwargs.setdefault("max_value", 2100)
+        range_text = "年度应在 2000–2100 之间。"
+        kwargs["error_messages"] = {
+            "invalid": "年度应为四位数字，如 2026。", "min_value": range_text, "max_value": range_text,
+            **(kwargs.get("error_messages") or {}),
+        }  # fmt: skip
         super().__init__(*args, **kwargs)
 
 
@@ -139,11 +146,7 @@ class YearFilter(django_filters.NumberFilter):
 class PlanFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="计划名称", method="filter_q")
     org = SubtreeFilter(label="党组织（含下级）")
-    year = YearFilter(
-        label="年度",
-        error_messages={"invalid": "年度应为四位数字，如 2026。", "min_value": "年度应在 2000–2100 之间。",
-                        "max_value": "年度应在 2000–2100 之间。"},
-    )  # fmt: skip
+    year = YearFilter(label="年度")
     archived = django_filters.ChoiceFilter(
         label="状态", choices=[("true", "已归档")], method="filter_archived", empty_label="在用计划"
     )

@@ -173,22 +173,27 @@ def attendance_scope(
 def rates_by_person(user, date_from=None, date_to=None, org=None, action: str = Action.VIEW) -> list[dict]:
     """Per member: 应到, 出席, 迟到, 请假, 缺席, 出勤率 over ended sessions in the window, by 姓氏笔画."""
     qs = attendance_scope(user, date_from, date_to, org, action)
-    rows = _counts(
-        qs, ["person_id", "person__name", "person__name_stroke_key", "person__org__name"]
-    ).order_by("person__name_stroke_key", "person_id")
+    rows = (
+        _counts(qs, ["person_id", "person__name", "person__name_stroke_key", "person__org__name"])
+        .filter(expected__gt=0)  # only those expected at a session that has ended
+        .order_by("person__name_stroke_key", "person_id")
+    )
     return _with_rates(rows)
 
 
 def rates_by_org(user, date_from=None, date_to=None, org=None, action: str = Action.VIEW) -> list[dict]:
     """Per organization holding the sessions: sessions held, 应到人次, 出席, 迟到, 请假, 缺席, 出勤率."""
     qs = attendance_scope(user, date_from, date_to, org, action)
-    rows = _counts(qs, ["session__org_id", "session__org__name", "session__org__path"]).order_by(
-        "session__org__path"
+    rows = (
+        _counts(qs, ["session__org_id", "session__org__name", "session__org__path"])
+        .filter(expected__gt=0)
+        .order_by("session__org__path")
     )
     rows = _with_rates(rows)
     held = dict(
         Session.objects.restrict(user, action)
         .filter(archived_at__isnull=True, pk__in=qs.values("session_id"))
+        .filter(Q(ends_at__lt=timezone.now()) | Q(closed_at__isnull=False))  # held: ended, as the counts
         .values_list("org_id")
         .annotate(n=Count("id"))
         .values_list("org_id", "n")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zugong.core import audit
-from zugong.core.models import AuditEvent, WorkdayOverride
+from zugong.core.models import AuditEvent
 from zugong.core.roles import Action
 from zugong.core.scope import ensure_in_scope, ensure_org_in_scope, grant_paths, path_prefix_q
 from zugong.core.workdays import Calendar
@@ -89,85 +88,6 @@ def is_district_office(actor) -> bool:
 def ensure_district_office(actor) -> None:
     if not is_district_office(actor):
         raise PermissionDenied("只有区委组织部可以进行此项设置。")
-
-
-# ---- the working-day calendar ---------------------------------------------------------------------------
-
-KIND_WORDS = {
-    "休": WorkdayOverride.Kind.HOLIDAY,
-    "假": WorkdayOverride.Kind.HOLIDAY,
-    "班": WorkdayOverride.Kind.WORKDAY,
-}
-LINE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s+(休|假|班)\s*(.*)$")
-
-
-@transaction.atomic
-def workday_set(*, actor, date: dt.date, kind: str, name: str) -> WorkdayOverride:
-    """Enter (or correct) one day of the official calendar: a holiday off, or a 调休 weekend day worked."""
-    ensure_district_office(actor)
-    date = check_date(date, "date", "日期")
-    if kind not in WorkdayOverride.Kind.values:
-        raise ValidationError({"kind": "类型应为“法定节假日（休）”或“调休上班”。"})
-    name = check_line(name, "name", "名称", 50)
-    if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5:
-        raise ValidationError({"kind": f"{date:%Y-%m-%d} 本是工作日，无需设为调休上班。"})
-    row = WorkdayOverride.objects.select_for_update().filter(date=date).first()
-    if row is None:
-        row = WorkdayOverride.objects.create(date=date, kind=kind, name=name)
-        audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=row)
-        return row
-    before = audit.snapshot(row)
-    row.kind, row.name = kind, name
-    row.save()
-    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=before)
-    return row
-
-
-@transaction.atomic
-def workday_remove(*, actor, date: dt.date) -> None:
-    ensure_district_office(actor)
-    row = WorkdayOverride.objects.select_for_update().filter(date=date).first()
-    if row is None:
-        raise ValidationError({"date": "该日期不在节假日与调休表中。"})
-    before = audit.snapshot(row)
-    audit.record_change(actor=actor, kind=AuditEvent.Kind.DELETE, obj=row, before=before)
-    row.delete()
-
-
-@transaction.atomic
-def workdays_import(*, actor, text: str) -> int:
-    """A year's notice typed one day a line — ``2026-10-01 休 国庆节`` or ``2026-09-27 班 国庆节调休`` — every
-    line checked first (bad lines named by number, nothing written), then entered."""
-    ensure_district_office(actor)
-    rows, errors = [], []
-    for number, raw in enumerate(str(text or "").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        match = LINE.match(line)
-        if not match:
-            errors.append(f"第 {number} 行格式不对（应为“2026-10-01 休 国庆节”或“2026-09-27 班 国庆节调休”）")
-            continue
-        year, month, day, word, name = match.groups()
-        try:
-            date = dt.date(int(year), int(month), int(day))
-        except ValueError:
-            errors.append(f"第 {number} 行日期不存在")
-            continue
-        kind = KIND_WORDS[word]
-        if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5:
-            errors.append(f"第 {number} 行 {date:%Y-%m-%d} 本是工作日，无需设为调休上班")
-            continue
-        rows.append((date, kind, (name.strip() or ("调休上班" if word == "班" else "法定节假日"))[:50]))
-    if errors:
-        raise ValidationError({"text": "；".join(errors[:20]) + ("……" if len(errors) > 20 else "") + "。"})
-    if not rows:
-        raise ValidationError({"text": "请至少填写一行。"})
-    if len({r[0] for r in rows}) != len(rows):
-        raise ValidationError({"text": "同一日期填写了多次。"})
-    for date, kind, name in rows:
-        workday_set(actor=actor, date=date, kind=kind, name=name)
-    return len(rows)
 
 
 # ---- study plans ----------------------------------------------------------------------------------------
@@ -421,6 +341,16 @@ def update_session(*, actor, session: Session, data: dict) -> Session:
     """Change a session's details, agenda and minutes (会议记录)."""
     session = lock_session(actor, session)
     fields = _session_fields(data)
+    timing = ("starts_at", "ends_at", "late_after", "signin_before")
+    if any(fields[name] != getattr(session, name) for name in timing) and (
+        session.closed_at is not None
+        or Attendance.objects.filter(session=session, signed_at__isnull=False).exists()
+    ):
+        raise ValidationError(
+            {
+                "starts_at": "已有人签到或考勤已结束，不能再修改时间、迟到界限和提前签到时间（出勤状态据此认定）。"
+            }
+        )
     before = audit.snapshot(session)
     for name, value in fields.items():
         setattr(session, name, value)
@@ -439,9 +369,19 @@ def set_expected(*, actor, session: Session, person_ids) -> tuple[int, int]:
         person_id__in=wanted
     )
     gone = list(removable)
+    if gone and session.has_ended():
+        raise ValidationError(
+            {
+                "person_ids": "会议活动已结束，未签到的人员已计为缺席，不能再从应到名单中移除；请登记为请假或缺席。"
+            }
+        )
     if gone:
         audit.record_changes_bulk(
-            actor=actor, kind=AuditEvent.Kind.DELETE, objs=gone, detail={"session": session.pk}
+            actor=actor,
+            kind=AuditEvent.Kind.DELETE,
+            objs=gone,
+            before={a.pk: audit.snapshot(a) for a in gone},
+            detail={"session": session.pk},
         )
         Attendance.objects.filter(pk__in=[a.pk for a in gone]).delete()
         # A leave request of someone no longer expected is closed, not left waiting for ever.

@@ -68,13 +68,13 @@ def sign_in(*, actor, session_id: int, code, at: dt.datetime | None = None) -> t
     person_id = _person_id(actor)
     now = at or timezone.now()
     with transaction.atomic():
-        session = Session.objects.filter(pk=session_id).first()
+        # The row lock first, then the session: read after the lock, the session shows a 结束考勤 that
+        # committed while this sign-in waited for the row (close_attendance locks the unsigned rows).
         row = (
             Attendance.objects.select_for_update().filter(session_id=session_id, person_id=person_id).first()
-            if session is not None
-            else None
         )
-        if row is None:
+        session = Session.objects.filter(pk=session_id).first() if row is not None else None
+        if row is None or session is None:
             raise SignInRefused("您不在本次会议活动的应到人员名单中；如需参加，请联系组织者。")
         if session.archived_at is not None:
             raise SignInRefused("本次会议活动已取消。")
@@ -210,11 +210,7 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, comment: str = ""
     comment = check_line(
         comment, "comment", "不批准的理由" if not approve else "审批意见", 300, required=not approve
     )
-    before = audit.snapshot(leave)
-    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
-    leave.decided_by, leave.decided_at, leave.comment = actor, timezone.now(), comment
-    leave.save()
-    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=leave, before=before)
+    row = None
     if approve:
         row = (
             Attendance.objects.select_for_update()
@@ -223,11 +219,18 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, comment: str = ""
         )
         if row is None:
             raise ValidationError("该党员已不在本次会议活动的应到人员名单中。")
-        if row.status in (S.EXPECTED, S.ABSENT):
-            snap = audit.snapshot(row)
-            row.status, row.method, row.marked_by = S.LEAVE, Attendance.Method.LEAVE, actor
-            row.save(update_fields=["status", "method", "marked_by", "updated_at"])
-            audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=snap)
+        if row.status in (S.PRESENT, S.LATE):
+            raise ValidationError("该党员已签到出席，无需批准请假；可请其撤回申请，或选择不批准。")
+    before = audit.snapshot(leave)
+    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
+    leave.decided_by, leave.decided_at, leave.comment = actor, timezone.now(), comment
+    leave.save()
+    audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=leave, before=before)
+    if row is not None and row.status in (S.EXPECTED, S.ABSENT):
+        snap = audit.snapshot(row)
+        row.status, row.method, row.marked_by = S.LEAVE, Attendance.Method.LEAVE, actor
+        row.save(update_fields=["status", "method", "marked_by", "updated_at"])
+        audit.record_change(actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=snap)
     return leave
 
 

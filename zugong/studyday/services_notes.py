@@ -45,10 +45,14 @@ def submit_notes(
     if not person_id:
         raise PermissionDenied("您的账号没有关联党员信息或没有党员权限。")
     session = Session.objects.get(pk=session.pk)
-    if not Attendance.objects.filter(session=session, person_id=person_id).exists():
+    # The member's attendance row is locked: two taps of 提交 wait for each other (the second is told it is
+    # handed in already) instead of both creating a submission.
+    if not Attendance.objects.select_for_update().filter(session=session, person_id=person_id).exists():
         raise PermissionDenied("您不在本次会议活动的应到人员名单中。")
     if session.archived_at is not None:
         raise ValidationError("本次会议活动已取消。")
+    if not session.needs_notes:
+        raise ValidationError("本次会议活动不要求提交笔记和心得。")
     if timezone.now() < session.starts_at:
         raise ValidationError("会议活动开始后才能提交笔记和心得。")
     notes = check_block(notes, "notes", "学习笔记", MAX_NOTES)
@@ -204,7 +208,11 @@ def mark_reminders_read(*, actor) -> int:
     person_id = getattr(actor, "person_id", None)
     if not person_id:
         return 0
-    count = Reminder.objects.filter(person_id=person_id, read_at__isnull=True).update(read_at=timezone.now())
-    if count:
-        audit.record_event(actor=actor, event="studyday_reminders_read", detail={"count": count})
-    return count
+    unread = list(Reminder.objects.select_for_update().filter(person_id=person_id, read_at__isnull=True))
+    before = {r.pk: audit.snapshot(r) for r in unread}
+    now = timezone.now()
+    for reminder in unread:
+        reminder.read_at = now
+    Reminder.objects.bulk_update(unread, ["read_at"])
+    audit.record_changes_bulk(actor=actor, kind=AuditEvent.Kind.UPDATE, objs=unread, before=before)
+    return len(unread)

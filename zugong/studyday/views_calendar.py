@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from zugong.core.forms import attach_service_error
 from zugong.core.models import WorkdayOverride
 
-from . import services
+from . import services, services_calendar
 from .forms import WorkdayForm, WorkdayImportForm
 from .views import SERVICE_ERRORS, error_text, require_staff
 
@@ -79,7 +79,9 @@ def workday_add(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            row = services.workday_set(actor=user, date=data["date"], kind=data["kind"], name=data["name"])
+            row = services_calendar.workday_set(
+                actor=user, date=data["date"], kind=data["kind"], name=data["name"]
+            )
         except SERVICE_ERRORS as exc:
             attach_service_error(form, exc)
         else:
@@ -110,7 +112,7 @@ def workday_remove(request):
     error = ""
     if request.method == "POST":
         try:
-            services.workday_remove(actor=user, date=day)
+            services_calendar.workday_remove(actor=user, date=day)
         except SERVICE_ERRORS as exc:
             error = error_text(exc)
         else:
@@ -127,7 +129,7 @@ def workdays_import(request):
     form = WorkdayImportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            count = services.workdays_import(actor=user, text=form.cleaned_data["text"])
+            count = services_calendar.workdays_import(actor=user, text=form.cleaned_data["text"])
         except SERVICE_ERRORS as exc:
             attach_service_error(form, exc)
         else:

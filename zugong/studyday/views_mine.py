@@ -118,7 +118,10 @@ def decorate(
         row.notes_state, row.notes_label = "", ""
     row.notes_class = NOTES_CLASS.get(row.notes_state, "text-bg-secondary")
     row.can_notes = (
-        row.started and not row.cancelled and (submission is None or submission.status == "returned")
+        session.needs_notes
+        and row.started
+        and not row.cancelled
+        and (submission is None or submission.status == "returned")
     )
     return row
 

@@ -17,7 +17,7 @@ from zugong.core.models import AuditEvent, WorkdayOverride
 from zugong.core.testing import PersonaTestCase
 from zugong.core.workdays import Calendar
 
-from .. import services
+from .. import services_calendar
 from ..services import period_bounds, study_dates
 
 D = dt.date
@@ -146,25 +146,29 @@ class WorkdayServiceTest(PersonaTestCase):
                 self.subTest(user=user.username),
                 self.assertRaisesMessage(PermissionDenied, "只有区委组织部"),
             ):
-                services.workday_set(actor=user, date=D(2026, 10, 1), kind=OFF, name="国庆节")
+                services_calendar.workday_set(actor=user, date=D(2026, 10, 1), kind=OFF, name="国庆节")
             with self.assertRaises(PermissionDenied):
-                services.workdays_import(actor=user, text="2026-10-01 休 国庆节")
+                services_calendar.workdays_import(actor=user, text="2026-10-01 休 国庆节")
         self.assertFalse(WorkdayOverride.objects.exists())
 
     def test_set_corrects_and_remove_deletes_with_audit(self):
-        row = services.workday_set(actor=self.p.org_admin, date=D(2026, 10, 10), kind=ON, name="调休")
-        again = services.workday_set(actor=self.p.org_admin, date=D(2026, 10, 10), kind=ON, name="国庆节调休")
+        row = services_calendar.workday_set(
+            actor=self.p.org_admin, date=D(2026, 10, 10), kind=ON, name="调休"
+        )
+        again = services_calendar.workday_set(
+            actor=self.p.org_admin, date=D(2026, 10, 10), kind=ON, name="国庆节调休"
+        )
         self.assertEqual((again.pk, WorkdayOverride.objects.get().name), (row.pk, "国庆节调休"))
         kinds = list(
             AuditEvent.objects.filter(object_type="core.workdayoverride").values_list("kind", flat=True)
         )
         self.assertEqual(sorted(kinds), ["create", "update"])
         with self.assertRaisesMessage(ValidationError, "本是工作日"):
-            services.workday_set(actor=self.p.org_admin, date=D(2026, 10, 9), kind=ON, name="调休")
-        services.workday_remove(actor=self.p.org_admin, date=D(2026, 10, 10))
+            services_calendar.workday_set(actor=self.p.org_admin, date=D(2026, 10, 9), kind=ON, name="调休")
+        services_calendar.workday_remove(actor=self.p.org_admin, date=D(2026, 10, 10))
         self.assertFalse(WorkdayOverride.objects.exists())
         with self.assertRaisesMessage(ValidationError, "不在节假日与调休表中"):
-            services.workday_remove(actor=self.p.org_admin, date=D(2026, 10, 10))
+            services_calendar.workday_remove(actor=self.p.org_admin, date=D(2026, 10, 10))
 
     def test_import_names_the_bad_lines_and_saves_nothing(self):
         text = "\n".join([
@@ -176,7 +180,7 @@ class WorkdayServiceTest(PersonaTestCase):
             "2026年9月20日 班 国庆节调休",
         ])  # fmt: skip
         with self.assertRaises(ValidationError) as caught:
-            services.workdays_import(actor=self.p.org_admin, text=text)
+            services_calendar.workdays_import(actor=self.p.org_admin, text=text)
         message = caught.exception.message_dict["text"][0]
         for part in ("第 3 行格式不对", "第 4 行 2026-09-28 本是工作日", "第 5 行日期不存在"):
             self.assertIn(part, message)
@@ -185,12 +189,15 @@ class WorkdayServiceTest(PersonaTestCase):
         self.assertFalse(WorkdayOverride.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(object_type="core.workdayoverride").exists())
         with self.assertRaisesMessage(ValidationError, "同一日期填写了多次"):
-            services.workdays_import(actor=self.p.org_admin, text="2026-10-01 休\n2026-10-01 假 国庆节")
+            services_calendar.workdays_import(
+                actor=self.p.org_admin, text="2026-10-01 休\n2026-10-01 假 国庆节"
+            )
         with self.assertRaisesMessage(ValidationError, "请至少填写一行"):
-            services.workdays_import(actor=self.p.org_admin, text="\n  \n")
+            services_calendar.workdays_import(actor=self.p.org_admin, text="\n  \n")
         lines = [f"{d:%Y-%m-%d} {'休' if k == OFF else '班'} {n}" for d, k, n in CALENDAR_2026]
         self.assertEqual(
-            services.workdays_import(actor=self.p.org_admin, text="\n".join(lines)), len(CALENDAR_2026)
+            services_calendar.workdays_import(actor=self.p.org_admin, text="\n".join(lines)),
+            len(CALENDAR_2026),
         )
         self.assertEqual(WorkdayOverride.objects.get(date=D(2026, 9, 20)).get_kind_display(), "调休上班")
         self.assertEqual(len(study_dates(2026, 4, 4)), 13)

@@ -1,0 +1,143 @@
+"""What keeps attendance honest once it has been taken: the time of a session is fixed once someone has signed
+in or attendance is closed; nobody is taken off the list of a session that has ended (their absence counts);
+a member who signed in is not given leave; notes are asked only where the session asks for them; the report
+counts a session as held only once it has ended; reading reminders is audited row by row; and the API's
+query strings answer a bad year or id with 400 in Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from zugong.core.models import AuditEvent
+
+from .. import selectors, services, services_notes, signin
+from ..models import Attendance, LeaveRequest, Reminder, Submission
+from ..services_attendance import close_attendance, decide_leave, request_leave, sign_in
+from .fixtures_sessions import audit_count, ended_session, make_session
+from .test_api_sessions import ApiCase
+
+
+def details(session) -> dict:
+    return {
+        "title": session.title, "starts_at": session.starts_at, "ends_at": session.ends_at,
+        "late_after": session.late_after, "signin_before": session.signin_before,
+        "needs_notes": session.needs_notes,
+    }  # fmt: skip
+
+
+class IntegrityTest(ApiCase):
+    def setUp(self):
+        super().setUp()
+        self.session = make_session(self.p.branch_secretary, self.p.branch)
+
+    def sign(self, user=None):
+        return sign_in(
+            actor=user or self.p.member,
+            session_id=self.session.pk,
+            code=signin.current_code(self.session.pk)[0],
+        )
+
+    def test_the_time_is_fixed_once_someone_has_signed_in(self):
+        # Before anyone signs in the organizer may move the start (and the title stays editable later).
+        moved = details(self.session) | {"late_after": 20}
+        services.update_session(actor=self.p.branch_secretary, session=self.session, data=moved)
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.late_after, 20)
+        self.sign()
+        before = audit_count()
+        later = details(self.session) | {"starts_at": self.session.starts_at - dt.timedelta(hours=1)}
+        with self.assertRaisesMessage(ValidationError, "已有人签到或考勤已结束，不能再修改时间"):
+            services.update_session(actor=self.p.branch_secretary, session=self.session, data=later)
+        self.assertEqual(audit_count(), before)
+        retitled = details(self.session) | {"title": "学习党章（第二讲）"}
+        services.update_session(actor=self.p.branch_secretary, session=self.session, data=retitled)
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.title, "学习党章（第二讲）")
+
+    def test_the_time_is_fixed_once_attendance_is_closed(self):
+        close_attendance(actor=self.p.branch_secretary, session=self.session)
+        self.session.refresh_from_db()
+        later = details(self.session) | {"ends_at": self.session.ends_at + dt.timedelta(hours=1)}
+        with self.assertRaisesMessage(ValidationError, "不能再修改时间"):
+            services.update_session(actor=self.p.branch_secretary, session=self.session, data=later)
+
+    def test_a_closed_attendance_refuses_a_late_sign_in(self):
+        close_attendance(actor=self.p.branch_secretary, session=self.session)
+        with self.assertRaisesMessage(ValidationError, "签到已结束"):
+            self.sign()
+        self.assertEqual(Attendance.objects.get(session=self.session, person=self.p.alice).status, "absent")
+
+    def test_nobody_is_taken_off_the_list_of_an_ended_session(self):
+        past = ended_session(self.p.branch_secretary, self.p.branch)
+        before = (Attendance.objects.filter(session=past).count(), audit_count())
+        with self.assertRaisesMessage(ValidationError, "会议活动已结束，未签到的人员已计为缺席"):
+            services.set_expected(actor=self.p.branch_secretary, session=past, person_ids=[self.p.bob.pk])
+        self.assertEqual((Attendance.objects.filter(session=past).count(), audit_count()), before)
+
+    def test_taking_someone_off_keeps_the_row_in_the_audit(self):
+        upcoming = make_session(
+            self.p.branch_secretary, self.p.branch, starts_at=timezone.now() + dt.timedelta(days=2)
+        )
+        gone = Attendance.objects.get(session=upcoming, person=self.p.alice)
+        services.set_expected(actor=self.p.branch_secretary, session=upcoming, person_ids=[self.p.bob.pk])
+        row = AuditEvent.objects.get(object_type="studyday.attendance", object_id=str(gone.pk), kind="delete")
+        self.assertEqual((row.before["person_id"], row.before["status"]), (self.p.alice.pk, "expected"))
+
+    def test_a_member_who_signed_in_is_not_given_leave(self):
+        upcoming = make_session(
+            self.p.branch_secretary, self.p.branch, starts_at=timezone.now() + dt.timedelta(minutes=10)
+        )
+        leave = request_leave(actor=self.p.member, session=upcoming, reason="临时出差")
+        sign_in(actor=self.p.member, session_id=upcoming.pk, code=signin.current_code(upcoming.pk)[0])
+        with self.assertRaisesMessage(ValidationError, "该党员已签到出席，无需批准请假"):
+            decide_leave(actor=self.p.branch_secretary, leave=leave, approve=True)
+        leave.refresh_from_db()
+        self.assertEqual(leave.status, LeaveRequest.Status.SUBMITTED)
+        self.assertEqual(Attendance.objects.get(session=upcoming, person=self.p.alice).status, "present")
+        # Refusing it is still possible, and leaves the attendance as it is.
+        decide_leave(actor=self.p.branch_secretary, leave=leave, approve=False, comment="已到会")
+        self.assertEqual(Attendance.objects.get(session=upcoming, person=self.p.alice).status, "present")
+
+    def test_notes_only_where_the_session_asks_for_them(self):
+        meeting = make_session(self.p.branch_secretary, self.p.branch, kind="committee_meeting", needs_notes=False,
+                               person_ids=[self.p.alice.pk])  # fmt: skip
+        with self.assertRaisesMessage(ValidationError, "本次会议活动不要求提交笔记和心得"):
+            services_notes.submit_notes(
+                actor=self.p.member, session=meeting, notes="", reflection="学习体会" * 10
+            )
+        self.assertFalse(Submission.objects.filter(session=meeting).exists())
+
+    def test_a_session_not_yet_ended_is_not_counted_as_held(self):
+        ended_session(self.p.branch_secretary, self.p.branch)
+        make_session(self.p.branch_secretary, self.p.branch, starts_at=timezone.now() + dt.timedelta(days=3))
+        rows = {r["session__org_id"]: r for r in selectors.rates_by_org(self.p.branch_secretary)}
+        # Three sessions in all (this one in progress, one ended, one to come): one held, its figures alone.
+        self.assertEqual(rows[self.p.branch.pk]["sessions"], 1)
+        self.assertEqual(rows[self.p.branch.pk]["expected"], Attendance.objects.filter(
+            session__org=self.p.branch, session__ends_at__lt=timezone.now()).count())  # fmt: skip
+
+    def test_reading_reminders_is_audited_row_by_row(self):
+        past = ended_session(self.p.branch_secretary, self.p.branch)
+        services_notes.remind_missing(actor=self.p.branch_secretary, session=past)
+        self.assertEqual(services_notes.mark_reminders_read(actor=self.p.member), 1)
+        reminder = Reminder.objects.get(person=self.p.alice)
+        self.assertIsNotNone(reminder.read_at)
+        row = AuditEvent.objects.get(
+            object_type="studyday.reminder", object_id=str(reminder.pk), kind="update"
+        )
+        self.assertEqual(row.before, {"read_at": None})
+        self.assertEqual(services_notes.mark_reminders_read(actor=self.p.member), 0)
+
+    def test_bad_query_strings_are_400_in_chinese(self):
+        for name, query, text in (
+            ("api-studyday-plan-item-list", "?plan=9223372036854775808", "学习计划编号不正确"),
+            ("api-studyday-plan-item-list", "?plan=1e30", "学习计划编号不正确"),
+            ("api-studyday-workday-list", "?year=-1", "年度应在 2000–2100 之间"),
+            ("api-studyday-workday-list", "?year=" + "9" * 30, "年度应在 2000–2100 之间"),
+            ("api-studyday-workday-list", "?year=明年", "年度应为四位数字"),
+        ):
+            with self.subTest(query=query):
+                self.assertRefused(self.get(self.p.org_admin, name, query=query), 400, text)
