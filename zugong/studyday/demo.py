@@ -13,13 +13,11 @@ import random
 from django.utils import timezone
 
 from zugong.accounts.models import RoleGrant, User
-from zugong.core.models import WorkdayOverride
 from zugong.core.roles import Role
 
 from . import (
     services,
     services_attendance,
-    services_calendar,
     services_checks,
     services_materials,
     services_notes,
@@ -29,32 +27,6 @@ from .models import Attendance, Session, StudyPlan
 
 SEED = 2026
 OFFICE, SECRETARY, MEMBER = "zzb_admin", "zb_shuji", "dangyuan"
-# An example calendar (国务院办公厅 notice for 2026, as the department would type it; check the real one).
-HOLIDAYS_2026 = """2026-01-01 休 元旦
-2026-01-02 休 元旦
-2026-01-04 班 元旦调休
-2026-02-16 休 春节
-2026-02-17 休 春节
-2026-02-18 休 春节
-2026-02-19 休 春节
-2026-02-20 休 春节
-2026-02-23 休 春节
-2026-02-14 班 春节调休
-2026-02-28 班 春节调休
-2026-04-06 休 清明节
-2026-05-01 休 劳动节
-2026-05-04 休 劳动节
-2026-05-05 休 劳动节
-2026-05-09 班 劳动节调休
-2026-06-19 休 端午节
-2026-09-25 休 中秋节
-2026-10-01 休 国庆节
-2026-10-02 休 国庆节
-2026-10-05 休 国庆节
-2026-10-06 休 国庆节
-2026-10-07 休 国庆节
-2026-09-20 班 国庆节调休
-2026-10-10 班 国庆节调休"""
 TOPICS = [
     "学习贯彻党的二十届四中全会精神",
     "《中国共产党支部工作条例（试行）》专题学习",
@@ -87,8 +59,6 @@ def seed(*, today: dt.date | None = None) -> dict:
     branch = grant.organization
     rng = random.Random(SEED)
     today = today or timezone.localdate()
-    if today.year == 2026 and not WorkdayOverride.objects.exists():
-        services_calendar.workdays_import(actor=office, text=HOLIDAYS_2026)
     plan = StudyPlan.objects.filter(org=branch, year=today.year).first() or services.create_plan(
         actor=secretary, org=branch, year=today.year
     )

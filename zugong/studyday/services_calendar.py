@@ -1,5 +1,6 @@
-"""The working-day calendar's table: the district's holidays and 调休 working weekends, entered one day at a time or
-as a year's notice typed one day a line. Only the 组织部 (a grant at the district root) edits it."""
+"""The working-day calendar's table: the district's holidays and 调休 working weekends beyond (or correcting) the
+State Council's notices built in (``zugong.core.workdays``), entered one day at a time or as a year's notice
+typed one day a line. Only the 组织部 (a grant at the district root) edits it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from zugong.core import audit
 from zugong.core.models import AuditEvent, WorkdayOverride
+from zugong.core.workdays import base_is_workday
 
 from .services import check_date, check_line, ensure_district_office
 
@@ -30,7 +32,7 @@ def workday_set(*, actor, date: dt.date, kind: str, name: str) -> WorkdayOverrid
     if kind not in WorkdayOverride.Kind.values:
         raise ValidationError({"kind": "类型应为“法定节假日（休）”或“调休上班”。"})
     name = check_line(name, "name", "名称", 50)
-    if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5:
+    if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5 and base_is_workday(date):
         raise ValidationError({"kind": f"{date:%Y-%m-%d} 本是工作日，无需设为调休上班。"})
     row = WorkdayOverride.objects.select_for_update().filter(date=date).first()
     if row is None:
@@ -76,7 +78,7 @@ def workdays_import(*, actor, text: str) -> int:
             errors.append(f"第 {number} 行日期不存在")
             continue
         kind = KIND_WORDS[word]
-        if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5:
+        if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5 and base_is_workday(date):
             errors.append(f"第 {number} 行 {date:%Y-%m-%d} 本是工作日，无需设为调休上班")
             continue
         rows.append((date, kind, (name.strip() or ("调休上班" if word == "班" else "法定节假日"))[:50]))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from zugong.core import workdays
 from zugong.core.forms import attach_service_error
 from zugong.core.models import WorkdayOverride
 
@@ -44,14 +45,18 @@ def _calendar_url(year: int) -> str:
 
 def _page(request, year: int, *, add_form=None, import_form=None, status: int = 200):
     user = request.user
-    days = list(WorkdayOverride.objects.filter(date__year=year).order_by("date"))
+    days = workdays.year_days(year)
     years = {d.year for d in WorkdayOverride.objects.dates("date", "year")}
     years |= {timezone.localdate().year, timezone.localdate().year + 1, year}
     is_office = services.is_district_office(user)
+    first, last = workdays.BUILTIN_YEARS
     context = {
         "year": year,
         "years": sorted(years, reverse=True),
         "days": days,
+        "builtin": first <= year <= last,
+        "builtin_years": f"{first}–{last}",
+        "entered": sum(1 for d in days if d.entered),
         "holidays": sum(1 for d in days if d.kind == WorkdayOverride.Kind.HOLIDAY),
         "workdays": sum(1 for d in days if d.kind == WorkdayOverride.Kind.WORKDAY),
         "is_office": is_office,

@@ -42,6 +42,8 @@ class StudyPagesTestCase(PersonaTestCase):
         p = cls.p
         admin, now = p.org_admin, timezone.now()
         WorkdayOverride.objects.create(date=dt.date(2026, 10, 1), kind="holiday", name="国庆节")
+        # 国庆 (10-01 to 10-07) is built in; the district's entry makes 10-02 a working day, so 10-01 moves to it.
+        WorkdayOverride.objects.create(date=dt.date(2026, 10, 2), kind="workday", name="本区照常上班")
         cls.plan = services.create_plan(actor=admin, org=p.branch, year=2026, quarter=4)
         cls.item = cls.plan.items.get(scheduled=dt.date(2026, 10, 1))
         cls.now_session = services.create_session(

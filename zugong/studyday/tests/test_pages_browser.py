@@ -29,6 +29,8 @@ def test_the_secretary_runs_a_study_day_from_a_phone(live_server, browser):  # n
 
     p = build_personas()
     WorkdayOverride.objects.create(date=dt.date(2026, 10, 1), kind="holiday", name="国庆节")
+    # 国庆 (10-01 to 10-07) is built in; the district's entry makes 10-02 a working day, so 10-01 moves to it.
+    WorkdayOverride.objects.create(date=dt.date(2026, 10, 2), kind="workday", name="本区照常上班")
     plan = services.create_plan(actor=p.org_admin, org=p.branch, year=2026, quarter=4)
     now = timezone.now()
     session = services.create_session(

@@ -72,21 +72,24 @@ class CalendarPagesTest(StudyPagesTestCase):
                 for name, data in posts:
                     self.assertEqual(self.client.post(reverse(name), data).status_code, 403, name)
                 self.assertEqual(self.client.get(reverse("studyday:workdays_import")).status_code, 403)
-        self.assertEqual(list(WorkdayOverride.objects.values_list("date", flat=True)), [dt.date(2026, 10, 1)])
+        self.assertEqual(
+            list(WorkdayOverride.objects.values_list("date", flat=True)),
+            [dt.date(2026, 10, 1), dt.date(2026, 10, 2)],
+        )
 
     def test_the_department_adds_and_removes_a_day(self):
         self.client.force_login(self.p.org_admin)
         response = self.client.post(
-            reverse("studyday:workday_add"), {"date": "2026-10-02", "kind": "holiday", "name": "国庆节"}
+            reverse("studyday:workday_add"), {"date": "2026-11-02", "kind": "holiday", "name": "区庆"}
         )
         self.assertRedirects(response, reverse("studyday:calendar") + "?year=2026")
-        self.assertTrue(WorkdayOverride.objects.filter(date=dt.date(2026, 10, 2), kind="holiday").exists())
+        self.assertTrue(WorkdayOverride.objects.filter(date=dt.date(2026, 11, 2), kind="holiday").exists())
         self.assertEqual(self.audit_count("core.workdayoverride", kind="create"), 1)
-        confirm = self.client.get(reverse("studyday:workday_remove") + "?date=2026-10-02")
+        confirm = self.client.get(reverse("studyday:workday_remove") + "?date=2026-11-02")
         self.assertContains(confirm, "data-confirm")
-        response = self.client.post(reverse("studyday:workday_remove"), {"date": "2026-10-02"})
+        response = self.client.post(reverse("studyday:workday_remove"), {"date": "2026-11-02"})
         self.assertRedirects(response, reverse("studyday:calendar") + "?year=2026")
-        self.assertFalse(WorkdayOverride.objects.filter(date=dt.date(2026, 10, 2)).exists())
+        self.assertFalse(WorkdayOverride.objects.filter(date=dt.date(2026, 11, 2)).exists())
         self.assertEqual(self.audit_count("core.workdayoverride", kind="delete"), 1)
 
     def test_a_weekday_is_not_a_make_up_day(self):
@@ -114,4 +117,20 @@ class CalendarPagesTest(StudyPagesTestCase):
         self.assertContains(response, "第 2 行日期不存在")
         self.assertContains(response, "第 3 行格式不对")
         self.assertContains(response, "第 4 行 2026-10-09 本是工作日")
-        self.assertEqual((WorkdayOverride.objects.count(), self.audit_count()), (1, audits))
+        self.assertEqual((WorkdayOverride.objects.count(), self.audit_count()), (2, audits))
+
+    def test_the_page_shows_the_notice_built_in_and_the_districts_entries(self):
+        self.client.force_login(self.p.org_admin)
+        response = self.client.get(reverse("studyday:calendar") + "?year=2026")
+        table = response.content.decode().split('id="calendar-table"')[1]
+        self.assertIn("2026-01-04", table)  # 元旦调休, from the notice, without any entry
+        self.assertIn("国务院通知（内置）", table)
+        self.assertIn("本区照常上班", table)
+        self.assertIn("更正了国务院通知：国庆节（法定节假日（休））", table)
+        # Built in: 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 3 + 中秋 3 + 国庆 7 = 33 days off, less 10-02 entered
+        # as a working day; 6 调休 days worked, plus that one.
+        self.assertContains(response, "本年：法定节假日 32 天，调休上班 7 天，其中本区录入 2 天。")
+        # Only the district's entries can be removed.
+        self.assertEqual(table.count("workday_remove") + table.count("/calendar/remove/"), 2)
+        later = self.client.get(reverse("studyday:calendar") + "?year=2027")
+        self.assertContains(later, "2027年的节假日安排尚未内置，也尚未录入")

@@ -1,4 +1,5 @@
-"""The working-day calendar and the study dates of a plan, on the real 2026 calendar.
+"""The working-day calendar and the study dates of a plan, on the real 2026 calendar (built in through the
+chinesecalendar package, and entered by the district as rows: both give the same days).
 
 The 2026 rows are those of 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04): 元旦 1月1日–3日 off, 1月4日
 (Sunday) worked; 春节 2月15日–23日 off, 2月14日 and 2月28日 (Saturdays) worked; 清明 4月4日–6日; 劳动节 5月1日–5日
@@ -15,7 +16,7 @@ from django.test import TestCase
 
 from zugong.core.models import AuditEvent, WorkdayOverride
 from zugong.core.testing import PersonaTestCase
-from zugong.core.workdays import Calendar
+from zugong.core.workdays import BUILTIN_YEARS, Calendar, builtin_kind
 
 from .. import services_calendar
 from ..services import period_bounds, study_dates
@@ -139,7 +140,51 @@ class CalendarTest(TestCase):
         self.assertEqual(cal.next_workday(D(2026, 10, 1)), D(2026, 10, 8))
 
 
+class BuiltInCalendarTest(TestCase):
+    """Nothing entered: the State Council's notices built in (chinesecalendar) give the same 2026 as the rows
+    above; a year the package does not know is Monday to Friday until the district enters it; an entry wins."""
+
+    def test_2026_without_any_entry_is_the_notice(self):
+        self.assertFalse(WorkdayOverride.objects.exists())
+        for day, kind, _name in CALENDAR_2026:
+            with self.subTest(day=day):
+                self.assertEqual(builtin_kind(day), kind)
+        dates = study_dates(2026, None, 4)
+        self.assertEqual(len(dates), 52)
+        moved = [(held, scheduled) for held, scheduled in dates if held != scheduled]
+        self.assertEqual(moved, [(D(2026, 1, 4), D(2026, 1, 1)), (D(2026, 2, 24), D(2026, 2, 19))])
+        self.assertEqual(
+            Calendar(D(2026, 9, 1), D(2026, 10, 31)).add_workdays(D(2026, 9, 30), 1), D(2026, 10, 8)
+        )
+
+    def test_a_year_not_built_in_is_monday_to_friday_until_entered(self):
+        self.assertLess(BUILTIN_YEARS[1], 2027)
+        self.assertEqual(builtin_kind(D(2027, 10, 1)), None)
+        self.assertEqual(len(study_dates(2027, 4, 4)), 13)  # 13 Thursdays in Q4 2027, none moved
+        self.assertTrue(all(held == scheduled for held, scheduled in study_dates(2027, 4, 4)))
+        WorkdayOverride.objects.create(date=D(2027, 10, 7), kind=OFF, name="国庆节")
+        self.assertIn((D(2027, 10, 8), D(2027, 10, 7)), study_dates(2027, 4, 4))  # Thursday off → Friday
+
+    def test_an_entry_wins_over_the_notice(self):
+        WorkdayOverride.objects.create(date=D(2026, 10, 2), kind=ON, name="本区照常上班")
+        WorkdayOverride.objects.create(date=D(2026, 11, 12), kind=OFF, name="区庆")
+        cal = Calendar(D(2026, 10, 1), D(2026, 12, 31))
+        self.assertTrue(cal.is_workday(D(2026, 10, 2)))
+        self.assertFalse(cal.is_workday(D(2026, 11, 12)))
+        self.assertEqual(cal.next_workday(D(2026, 10, 1)), D(2026, 10, 2))
+
+
 class WorkdayServiceTest(PersonaTestCase):
+    def test_a_built_in_holiday_may_be_entered_as_a_working_day(self):
+        """A correction: 10-02 is 国庆 in the notice, a Friday; entering it as worked is allowed, a plain Friday
+        (10-09) is refused."""
+        services_calendar.workday_set(
+            actor=self.p.org_admin, date=D(2026, 10, 2), kind=ON, name="本区照常上班"
+        )
+        self.assertTrue(Calendar(D(2026, 10, 2), D(2026, 10, 2)).is_workday(D(2026, 10, 2)))
+        with self.assertRaisesMessage(ValidationError, "2026-10-09 本是工作日"):
+            services_calendar.workday_set(actor=self.p.org_admin, date=D(2026, 10, 9), kind=ON, name="调休")
+
     def test_only_the_district_office_writes(self):
         for user in (self.p.committee_secretary, self.p.branch_secretary, self.p.sysadmin, self.p.member):
             with (
