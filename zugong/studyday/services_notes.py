@@ -4,10 +4,12 @@ comment (a returned one is handed in again); reminders go to those who have not 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from zugong.core import audit
@@ -160,17 +162,19 @@ def remind_missing(*, actor, session: Session) -> int:
     return len(_send(session, actor, today_start))
 
 
+def _reminder_text(title: str, starts_at) -> str:
+    return f"请提交“{title}”（{timezone.localtime(starts_at):%m月%d日}）的学习笔记和心得体会。"[:300]
+
+
 def _send(session: Session, actor, today_start) -> list[Reminder]:
     reminded = Reminder.objects.filter(session=session, sent_at__gte=today_start).values_list(
         "person_id", flat=True
     )
     people = list(missing_people(session).exclude(person_id__in=reminded).values_list("person_id", flat=True))
-    text = (
-        f"请提交“{session.title}”（{timezone.localtime(session.starts_at):%m月%d日}）的学习笔记和心得体会。"
-    )
+    text = _reminder_text(session.title, session.starts_at)
     rows = Reminder.objects.bulk_create(
         [
-            Reminder(session=session, person_id=pk, org_path=session.org_path, sent_by=actor, text=text[:300])
+            Reminder(session=session, person_id=pk, org_path=session.org_path, sent_by=actor, text=text)
             for pk in people
         ]
     )
@@ -186,21 +190,34 @@ def _send(session: Session, actor, today_start) -> list[Reminder]:
 def remind_overdue(*, days: int = 3, now=None) -> tuple[int, int]:
     """The scheduled nudge (``manage.py studyday_remind``): for every session that asks for notes and ended in
     the last ``days`` days, a reminder to each member who has not handed them in (at most one a day). Sent by the
-    system (the audit rows name no user). Returns (sessions, reminders)."""
+    system (the audit rows name no user). Set-based: one query finds every (session, member) owed a reminder,
+    one insert writes them. Returns (sessions, reminders)."""
     now = now or timezone.now()
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     sessions = Session.objects.filter(
         archived_at__isnull=True,
         needs_notes=True,
         ends_at__lt=now,
-        ends_at__gte=now - timezone.timedelta(days=days),
-    ).order_by("id")
-    total = touched = 0
-    for session in sessions:
-        sent = len(_send(session, None, today_start))
-        total += sent
-        touched += bool(sent)
-    return touched, total
+        ends_at__gte=now - dt.timedelta(days=days),
+    )
+    pair = {"session_id": OuterRef("session_id"), "person_id": OuterRef("person_id")}
+    owed = (
+        Attendance.objects.filter(session__in=sessions)
+        .filter(~Exists(Submission.objects.filter(**pair).exclude(status=Submission.Status.RETURNED)))
+        .filter(~Exists(Reminder.objects.filter(**pair, sent_at__gte=today_start)))
+        .values_list("session_id", "person_id", "session__title", "session__starts_at", "session__org_path")
+        .order_by("session_id", "person_id")
+    )
+    rows = [
+        Reminder(session_id=session_id, person_id=person_id, org_path=org_path, sent_by=None,
+                 text=_reminder_text(title, starts_at))
+        for session_id, person_id, title, starts_at, org_path in owed
+    ]  # fmt: skip
+    rows = Reminder.objects.bulk_create(rows, batch_size=2000)
+    if rows and rows[0].pk is None:
+        rows = list(Reminder.objects.filter(sent_by=None, sent_at__gte=today_start, read_at__isnull=True))
+    audit.record_changes_bulk(actor=None, kind=AuditEvent.Kind.CREATE, objs=rows, detail={"scheduled": days})
+    return len({r.session_id for r in rows}), len(rows)
 
 
 @transaction.atomic

@@ -133,3 +133,36 @@ class GuardsTest(PersonaTestCase):
         self.assertEqual(Reminder.objects.count(), 1)
         with self.assertRaises(CommandError):
             call_command("studyday_remind", "--days", "0", stdout=StringIO())
+
+    def test_the_daily_reminder_is_set_based(self):
+        """The same number of queries for two sessions as for six; a returned submission is owed again."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from ..models import Reminder, Submission
+        from ..services_notes import remind_overdue
+        from .fixtures_sessions import ended_session
+
+        def run(count: int) -> tuple[int, int, int]:
+            Reminder.objects.all().delete()
+            for _ in range(count):
+                ended_session(self.p.branch_secretary, self.p.branch, days_ago=1)
+            with CaptureQueriesContext(connection) as queries:
+                sessions, reminders = remind_overdue(days=3)
+            return sessions, reminders, len(queries)
+
+        two = run(2)
+        self.assertEqual(two[:2], (2, 4))  # alice and bob, each session
+        six = run(4)
+        self.assertEqual(six[:2], (6, 12))
+        self.assertEqual(six[2], two[2])
+        returned = Submission.objects.create(
+            session=Reminder.objects.first().session, person=self.p.alice, org_path=self.p.branch.path,
+            reflection="退回的心得", status=Submission.Status.RETURNED,
+        )  # fmt: skip
+        Reminder.objects.all().delete()
+        self.assertEqual(remind_overdue(days=3), (6, 12))  # returned: still owed
+        returned.status = Submission.Status.SUBMITTED
+        returned.save()
+        Reminder.objects.all().delete()
+        self.assertEqual(remind_overdue(days=3), (6, 11))
