@@ -138,11 +138,16 @@ def create_plan(
     period = f"{year}年" + (f"第{quarter}季度" if quarter else "")
     title = check_line(title, "title", "计划名称", 200, required=False) or f"{org.name}{period}学习计划"
     note = check_block(note, "note", "说明", 2000)
+    taken = ValidationError({"year": f"{org.name}已有{period}的学习计划。"})
     if StudyPlan.objects.filter(org=org, year=year, quarter=quarter, archived_at__isnull=True).exists():
-        raise ValidationError({"year": f"{org.name}已有{period}的学习计划。"})
-    plan = StudyPlan.objects.create(
-        org=org, year=year, quarter=quarter, title=title, weekday=weekday, note=note, created_by=actor
-    )
+        raise taken
+    try:
+        with transaction.atomic():  # a second click at the same moment meets the constraint, not a 500
+            plan = StudyPlan.objects.create(
+                org=org, year=year, quarter=quarter, title=title, weekday=weekday, note=note, created_by=actor
+            )
+    except IntegrityError:
+        raise taken from None
     items = PlanItem.objects.bulk_create(
         PlanItem(plan=plan, date=held, scheduled=scheduled)
         for held, scheduled in study_dates(year, quarter, weekday)

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from zugong.core import audit
 from zugong.core.models import AuditEvent, WorkdayOverride
@@ -36,7 +36,11 @@ def workday_set(*, actor, date: dt.date, kind: str, name: str) -> WorkdayOverrid
         raise ValidationError({"kind": f"{date:%Y-%m-%d} 本是工作日，无需设为调休上班。"})
     row = WorkdayOverride.objects.select_for_update().filter(date=date).first()
     if row is None:
-        row = WorkdayOverride.objects.create(date=date, kind=kind, name=name)
+        try:
+            with transaction.atomic():  # entered by two people at the same moment: the second is told
+                row = WorkdayOverride.objects.create(date=date, kind=kind, name=name)
+        except IntegrityError:
+            raise ValidationError({"date": f"{date:%Y-%m-%d} 刚刚已被录入，请刷新页面后再试。"}) from None
         audit.record_change(actor=actor, kind=AuditEvent.Kind.CREATE, obj=row)
         return row
     before = audit.snapshot(row)

@@ -141,3 +141,46 @@ class IntegrityTest(ApiCase):
         ):
             with self.subTest(query=query):
                 self.assertRefused(self.get(self.p.org_admin, name, query=query), 400, text)
+
+
+class SameMomentTest(ApiCase):
+    """Two clicks at the same moment: the second passes the check before the first commits and meets the
+    database's constraint; it is told in Chinese, not given a 500. (The check is skipped here to stand in for
+    the race.)"""
+
+    def test_a_second_plan_at_the_same_moment(self):
+        from unittest import mock
+
+        from ..models import StudyPlan
+
+        services.create_plan(actor=self.p.branch_secretary, org=self.p.branch, year=2027, quarter=1)
+        real_filter = StudyPlan.objects.filter
+
+        def blind_filter(*args, **kwargs):
+            qs = real_filter(*args, **kwargs)
+            return qs.none() if "archived_at__isnull" in kwargs else qs
+
+        with (
+            mock.patch.object(StudyPlan.objects, "filter", side_effect=blind_filter),
+            self.assertRaisesMessage(ValidationError, "已有2027年第1季度的学习计划"),
+        ):
+            services.create_plan(actor=self.p.branch_secretary, org=self.p.branch, year=2027, quarter=1)
+        self.assertEqual(StudyPlan.objects.filter(year=2027).count(), 1)
+
+    def test_a_day_entered_twice_at_the_same_moment(self):
+        from unittest import mock
+
+        from zugong.core.models import WorkdayOverride
+
+        from .. import services_calendar
+
+        services_calendar.workday_set(
+            actor=self.p.org_admin, date=dt.date(2027, 10, 1), kind="holiday", name="国庆节"
+        )
+        with mock.patch.object(WorkdayOverride.objects, "select_for_update") as locked:
+            locked.return_value.filter.return_value.first.return_value = None
+            with self.assertRaisesMessage(ValidationError, "2027-10-01 刚刚已被录入"):
+                services_calendar.workday_set(
+                    actor=self.p.org_admin, date=dt.date(2027, 10, 1), kind="holiday", name="国庆节"
+                )
+        self.assertEqual(WorkdayOverride.objects.filter(date=dt.date(2027, 10, 1)).count(), 1)
