@@ -27,9 +27,14 @@ class AuditEventFilter(django_filters.FilterSet):
         model = AuditEvent
         fields = ["since", "until", "actor", "kind", "event", "object_type", "object_id", "request_id", "ip"]
 
+    # A date typed at the ends of the calendar (0001-01-01, 9999-12-31) would overflow once made a local time.
+    FIRST, LAST = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
     def filter_since(self, queryset, name, value):
-        return queryset.filter(at__gte=_day_start(value))
+        return queryset if value <= self.FIRST else queryset.filter(at__gte=_day_start(value))
 
     def filter_until(self, queryset, name, value):
         # The whole day named: up to the start of the next one.
+        if value >= self.LAST:
+            return queryset
         return queryset.filter(at__lt=_day_start(value + dt.timedelta(days=1)))

@@ -27,6 +27,7 @@ from zugong.core.roles import Action
 from zugong.core.scope import self_person_id
 
 from . import selectors, services_attendance, services_notes
+from .forms import MAX_ID
 from .forms_mine import MAX_FILE_BYTES
 from .models import Attendance, LeaveRequest, Submission
 
@@ -269,6 +270,8 @@ class MySessionViewSet(
         """The caller's own row of the session (cancelled ones too); a session they are not expected at, or
         that does not exist, is a 404."""
         user = self.request.user
+        if int(self.kwargs["pk"]) > MAX_ID:  # a foreign key lookup would overflow SQLite: no such session
+            raise Http404("记录不存在或不在您的授权范围内。")
         qs = Attendance.objects.select_related("session", "session__org").filter(
             person_id=user.person_id, session_id=self.kwargs["pk"]
         )

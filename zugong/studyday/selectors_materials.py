@@ -177,13 +177,18 @@ class CopyFilter(django_filters.FilterSet):
             | Q(material__title__icontains=value)
         )
 
+    # A date typed at the ends of the calendar (0001-01-01, 9999-12-31) would overflow once made a local time.
+    FIRST, LAST = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
     def _day_start(self, value):
         return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
 
     def filter_from(self, queryset, name, value):
-        return queryset.filter(issued_at__gte=self._day_start(value))
+        return queryset if value <= self.FIRST else queryset.filter(issued_at__gte=self._day_start(value))
 
     def filter_to(self, queryset, name, value):
+        if value >= self.LAST:
+            return queryset
         return queryset.filter(issued_at__lt=self._day_start(value + dt.timedelta(days=1)))
 
 

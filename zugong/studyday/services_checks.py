@@ -177,6 +177,8 @@ def draw_spot_check(
         raise ValidationError({"date_from": "请填写会议的起止日期。"})
     if date_to < date_from:
         raise ValidationError({"date_to": "截止日期不能早于起始日期。"})
+    if date_from.year < 2000 or date_to.year > 2100:
+        raise ValidationError({"date_from": "会议的起止日期应在 2000 年至 2100 年之间。"})
     chosen = list({o.pk: o for o in organizations or []}.values())
     if not chosen:
         raise ValidationError({"organizations": "请至少选择一个抽查范围内的组织。"})

@@ -25,6 +25,7 @@ from zugong.core.scope import self_person_id
 from zugong.core.views_helpers import paginate
 
 from . import selectors, services_attendance, services_notes
+from .forms import MAX_ID
 from .forms_mine import LeaveForm, NotesForm, SignInForm, clean_code
 from .models import Attendance, LeaveRequest, Submission
 from .selectors_materials import readable_materials
@@ -65,6 +66,8 @@ def member_required(view):
 
 
 def my_row(user, session_pk: int) -> Attendance | None:
+    if session_pk > MAX_ID:  # a foreign key lookup would pass it to SQLite, which overflows: no such session
+        return None
     return (
         Attendance.objects.select_related("session", "session__org")
         .filter(session_id=session_pk, person_id=user.person_id)

@@ -184,3 +184,43 @@ class SameMomentTest(ApiCase):
                     actor=self.p.org_admin, date=dt.date(2027, 10, 1), kind="holiday", name="国庆节"
                 )
         self.assertEqual(WorkdayOverride.objects.filter(date=dt.date(2027, 10, 1)).count(), 1)
+
+
+class EdgeOfTheCalendarTest(ApiCase):
+    """Dates at the ends of the calendar and ids beyond a database integer: an answer, never a 500."""
+
+    def test_register_and_audit_log_dates_at_the_ends_of_the_calendar(self):
+        self.client.force_login(self.p.org_admin)
+        for url in ("/materials/register/", "/materials/register/export/"):
+            for query in (
+                "?date_to=9999-12-31",
+                "?date_from=0001-01-01",
+                "?since=0001-01-01&until=9999-12-31",
+            ):
+                with self.subTest(url=url, query=query):
+                    self.assertIn(self.client.get(url + query).status_code, (200, 302))
+        self.client.force_login(self.p.auditor)
+        for query in ("?since=0001-01-01", "?until=9999-12-31", "?since=0001-01-01&until=9999-12-31"):
+            with self.subTest(url="/audit/", query=query):
+                self.assertEqual(self.client.get("/audit/" + query).status_code, 200)
+
+    def test_a_spot_check_beyond_2100_is_refused(self):
+        from .. import services_checks
+
+        with self.assertRaisesMessage(ValidationError, "会议的起止日期应在 2000 年至 2100 年之间"):
+            services_checks.draw_spot_check(
+                actor=self.p.org_admin, org=self.p.committee, title="抽查", date_from=dt.date(2026, 1, 1),
+                date_to=dt.date(9999, 12, 31), organizations=[self.p.branch], size=2,
+            )  # fmt: skip
+
+    def test_a_members_page_of_a_huge_session_id_is_404(self):
+        from django.urls import reverse
+
+        member = self.p.member
+        self.client.force_login(member)
+        for name in ("mystudy:session", "mystudy:signin", "mystudy:notes"):
+            for pk in (2**31, 2**63, 10**20):
+                with self.subTest(name=name, pk=pk):
+                    self.assertEqual(self.client.get(reverse(name, args=[pk])).status_code, 404)
+        response = self.post(member, "api-studyday-my-session-signin", 10**20, body={"code": "123456"})
+        self.assertEqual(response.status_code, 404, response.content)
