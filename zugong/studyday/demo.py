@@ -84,9 +84,9 @@ def seed(*, today: dt.date | None = None) -> dict:
     # The last three months: study days on the plan's dates, 支委会 and 主题党日 monthly, a 党员大会 a quarter.
     past = [it for it in items if today - dt.timedelta(days=90) <= it.date < today]
     held = [session(SessionKind.STUDY_DAY, it.topic, it.date, plan_item=it) for it in past]
-    first = today.replace(day=1)
-    for back in range(3):
-        month = (first - dt.timedelta(days=28 * back + 1)).replace(day=10)
+    first = month = today.replace(day=1)
+    for _back in range(3):  # the three months before this one, on their 10th
+        month = (month.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
         held.append(
             session(
                 SessionKind.COMMITTEE_MEETING,

@@ -61,14 +61,19 @@ class NotesForm(BootstrapMixin, forms.Form):
         label="心得体会",
         strip=True,
         error_messages={"required": "请填写心得体会。"},
+        help_text="不少于 10 个字。",
         widget=forms.Textarea(
-            attrs={"rows": 6, "placeholder": "结合工作和思想实际，谈谈学习体会（不少于 10 字）"}
+            attrs={
+                "rows": 6,
+                "minlength": 10,
+                "placeholder": "结合工作和思想实际，谈谈学习体会（不少于 10 字）",
+            }
         ),
     )
     file = forms.FileField(
         label="笔记照片或 PDF",
         required=False,
-        help_text="可拍摄手写笔记上传：JPG、PNG 或 PDF，不超过 5 MB。",
+        help_text="可拍摄手写笔记上传：JPG、PNG 或 PDF，不超过 5 MB。页面提示有误时，已选的照片需要重新选择。",
         widget=forms.ClearableFileInput(attrs={"accept": FILE_ACCEPT}),
         error_messages={"empty": "附件是空文件，请重新选择。"},
     )

@@ -66,6 +66,8 @@ def check_int(value, field: str, label: str, low: int, high: int) -> int:
 def check_date(value, field: str, label: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError({field: f"{label}应为日期。"})
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError({field: f"{label}应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间。"})
     return value
 
 
@@ -73,6 +75,8 @@ def check_window(starts_at, ends_at) -> tuple[dt.datetime, dt.datetime]:
     for value, field, label in ((starts_at, "starts_at", "开始时间"), (ends_at, "ends_at", "结束时间")):
         if not isinstance(value, dt.datetime):
             raise ValidationError({field: f"请填写{label}。"})
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError({field: f"{label}应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间。"})
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "结束时间应晚于开始时间。"})
     if ends_at - starts_at > dt.timedelta(hours=MAX_SESSION_HOURS):

@@ -81,6 +81,9 @@ def workdays_import(*, actor, text: str) -> int:
         except ValueError:
             errors.append(f"第 {number} 行日期不存在")
             continue
+        if not 2000 <= date.year <= 2100:
+            errors.append(f"第 {number} 行年份应在 2000 至 2100 之间")
+            continue
         kind = KIND_WORDS[word]
         if kind == WorkdayOverride.Kind.WORKDAY and date.weekday() < 5 and base_is_workday(date):
             errors.append(f"第 {number} 行 {date:%Y-%m-%d} 本是工作日，无需设为调休上班")

@@ -23,6 +23,7 @@ from zugong.core.roles import Action
 from zugong.core.scope import get_object_for_user, grant_paths
 
 from . import selectors
+from .selectors_compliance import active_requirements
 
 SERVICE_ERRORS = (ValidationError, PermissionDenied)
 
@@ -85,5 +86,6 @@ def home(request):
         "to_review": selectors.review_queue(user).count(),
         "leave_waiting": selectors.leave_queue(user).count(),
         "can_add": bool(grant_paths(user, Action.ADD)),
+        "requirements": active_requirements(),
     }
     return render(request, "studyday/home.html", context)

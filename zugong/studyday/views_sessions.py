@@ -72,7 +72,7 @@ def session_list(request):
     valid = filterset.is_valid() if filterset.is_bound else True
     page, qs = paginate(request, filterset.qs if valid else Session.objects.none())
     now = timezone.now()
-    rows = [(s, session_status(s, now), selectors.rate(s.n_present + s.n_late, s.n_expected)) for s in page]
+    rows = [(s, session_status(s, now), _rate(s, now)) for s in page]
     context = {
         "filter": filterset,
         "form": filterset.form,
@@ -93,7 +93,10 @@ def _local(value, fmt: str) -> str:
     return timezone.localtime(value).strftime(fmt) if value else ""
 
 
-def _rate(s) -> float | None:
+def _rate(s, now=None) -> float | None:
+    """出勤率 once the session has ended (before, "0/19 0%" would read as a failure)."""
+    if s.archived_at is not None or not s.has_ended(now or timezone.now()):
+        return None
     value = selectors.rate(s.n_present + s.n_late, s.n_expected)
     return float(value) if value is not None else None
 

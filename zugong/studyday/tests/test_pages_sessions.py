@@ -202,3 +202,25 @@ class SessionChangeTest(StudyPagesTestCase):
                                follow=True)  # fmt: skip
         self.assertContains(response, "附件未上传")
         self.assertFalse(SessionFile.objects.filter(session=self.past_session).exists())
+
+
+class SessionAtTheEndsOfTheCalendarTest(StudyPagesTestCase):
+    def test_a_start_in_year_one_or_9999_is_refused_in_chinese(self):
+        client = self.client
+        client.force_login(self.p.branch_secretary)
+        count = Session.objects.count()
+        for start, end in (
+            ("0001-01-01T00:00", "0001-01-01T01:00"),
+            ("9999-12-31T22:00", "9999-12-31T23:00"),
+        ):
+            with self.subTest(start=start):
+                data = NEW | {
+                    "org": self.p.branch.pk,
+                    "expected_mode": "members",
+                    "starts_at": start,
+                    "ends_at": end,
+                }
+                response = client.post(reverse("studyday:session_create"), data)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "应在 2000 年至 2100 年之间")
+        self.assertEqual(Session.objects.count(), count)

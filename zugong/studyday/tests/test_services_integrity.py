@@ -224,3 +224,25 @@ class EdgeOfTheCalendarTest(ApiCase):
                     self.assertEqual(self.client.get(reverse(name, args=[pk])).status_code, 404)
         response = self.post(member, "api-studyday-my-session-signin", 10**20, body={"code": "123456"})
         self.assertEqual(response.status_code, 404, response.content)
+
+    def test_a_session_or_a_holiday_outside_2000_to_2100_is_refused(self):
+        from zugong.core.models import WorkdayOverride
+
+        from .. import services_calendar
+        from ..models import Session
+        from .fixtures_sessions import TZ
+
+        before = (Session.objects.count(), WorkdayOverride.objects.count(), audit_count())
+        for start in (dt.datetime(1, 1, 1, 10, tzinfo=TZ), dt.datetime(9999, 1, 1, 10, tzinfo=TZ)):
+            with (
+                self.subTest(start=start),
+                self.assertRaisesMessage(ValidationError, "开始时间应在 2000 年至 2100 年之间"),
+            ):
+                make_session(self.p.branch_secretary, self.p.branch, starts_at=start, hours=1)
+        with self.assertRaisesMessage(ValidationError, "日期应在 2000 年至 2100 年之间"):
+            services_calendar.workday_set(
+                actor=self.p.org_admin, date=dt.date(1, 1, 1), kind="holiday", name="x"
+            )
+        with self.assertRaisesMessage(ValidationError, "第 1 行年份应在 2000 至 2100 之间"):
+            services_calendar.workdays_import(actor=self.p.org_admin, text="0001-01-01 休 元旦")
+        self.assertEqual((Session.objects.count(), WorkdayOverride.objects.count(), audit_count()), before)
