@@ -137,6 +137,28 @@ def mark_attendance(*, actor, session: Session, marks: dict, note: str = "") -> 
     audit.record_changes_bulk(
         actor=actor, kind=AuditEvent.Kind.UPDATE, objs=changed, before=before, detail={"session": session.pk}
     )
+    # A leave request still waiting for someone now marked present is closed: they came.
+    came = [row.person_id for row in changed if row.status in (S.PRESENT, S.LATE)]
+    waiting = list(
+        LeaveRequest.objects.select_for_update().filter(
+            session=session, person_id__in=came, status=LeaveRequest.Status.SUBMITTED
+        )
+    )
+    if waiting:
+        snaps = {leave.pk: audit.snapshot(leave) for leave in waiting}
+        for leave in waiting:
+            leave.status, leave.decided_by, leave.decided_at = LeaveRequest.Status.REJECTED, actor, now
+            leave.comment, leave.updated_at = "已登记为到会，无需请假。", now
+        LeaveRequest.objects.bulk_update(
+            waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"]
+        )
+        audit.record_changes_bulk(
+            actor=actor,
+            kind=AuditEvent.Kind.UPDATE,
+            objs=waiting,
+            before=snaps,
+            detail={"session": session.pk},
+        )
     return len(changed)
 
 

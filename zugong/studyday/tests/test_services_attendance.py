@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from zugong.accounts.models import RoleGrant, User
+from zugong.core.models import AuditEvent
 from zugong.core.roles import Role
 from zugong.core.testing import PersonaTestCase
 from zugong.people.models import Person
@@ -116,10 +117,20 @@ class LeaveTest(PersonaTestCase):
         mark_attendance(
             actor=self.p.branch_secretary, session=self.session, marks={self.p.alice.pk: S.PRESENT}
         )
-        with self.assertRaisesMessage(ValidationError, "该党员已签到出席，无需批准请假"):
+        # Marked present: the waiting request is closed (she came), audited, and cannot be approved after.
+        leave.refresh_from_db()
+        self.assertEqual((leave.status, leave.comment), ("rejected", "已登记为到会，无需请假。"))
+        self.assertEqual(
+            AuditEvent.objects.filter(
+                object_type="studyday.leaverequest", object_id=str(leave.pk), kind="update"
+            )
+            .get()
+            .after["status"],
+            "rejected",
+        )
+        with self.assertRaisesMessage(ValidationError, "该请假申请已处理"):
             decide_leave(actor=self.p.branch_secretary, leave=leave, approve=True)
         self.assertEqual(status_of(self.session, self.p.alice), "present")
-        self.assertEqual(LeaveRequest.objects.get().status, "submitted")
 
     def test_reject_needs_a_reason(self):
         leave = self.ask()
