@@ -368,6 +368,28 @@ def update_session(*, actor, session: Session, data: dict) -> Session:
     return session
 
 
+def close_waiting_leave(actor, session: Session, person_ids: list[int], comment: str) -> int:
+    """Close (不批准, with ``comment``, audited) the leave requests of ``person_ids`` still waiting for a decision
+    on ``session``: they no longer need one. Inside the caller's transaction."""
+    waiting = list(
+        LeaveRequest.objects.select_for_update().filter(
+            session=session, person_id__in=person_ids, status=LeaveRequest.Status.SUBMITTED
+        )
+    )
+    if not waiting:
+        return 0
+    before = {leave.pk: audit.snapshot(leave) for leave in waiting}
+    now = timezone.now()
+    for leave in waiting:
+        leave.status, leave.decided_by, leave.decided_at = LeaveRequest.Status.REJECTED, actor, now
+        leave.comment, leave.updated_at = comment, now
+    LeaveRequest.objects.bulk_update(waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"])
+    audit.record_changes_bulk(
+        actor=actor, kind=AuditEvent.Kind.UPDATE, objs=waiting, before=before, detail={"session": session.pk}
+    )
+    return len(waiting)
+
+
 @transaction.atomic
 def set_expected(*, actor, session: Session, person_ids) -> tuple[int, int]:
     """Make the chosen list ``person_ids``: add those missing, take out those not chosen who have not
@@ -394,30 +416,8 @@ def set_expected(*, actor, session: Session, person_ids) -> tuple[int, int]:
         )
         Attendance.objects.filter(pk__in=[a.pk for a in gone]).delete()
         # A leave request of someone no longer expected is closed, not left waiting for ever.
-        waiting = list(
-            LeaveRequest.objects.select_for_update().filter(
-                session=session,
-                person_id__in=[a.person_id for a in gone],
-                status=LeaveRequest.Status.SUBMITTED,
-            )
-        )
-        before = {leave.pk: audit.snapshot(leave) for leave in waiting}
-        for leave in waiting:
-            leave.status, leave.decided_by, leave.decided_at = (
-                LeaveRequest.Status.REJECTED,
-                actor,
-                timezone.now(),
-            )
-            leave.comment, leave.updated_at = "已不在本次会议活动的应到人员名单中，无需请假。", timezone.now()
-        LeaveRequest.objects.bulk_update(
-            waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"]
-        )
-        audit.record_changes_bulk(
-            actor=actor,
-            kind=AuditEvent.Kind.UPDATE,
-            objs=waiting,
-            before=before,
-            detail={"session": session.pk},
+        close_waiting_leave(
+            actor, session, [a.person_id for a in gone], "已不在本次会议活动的应到人员名单中，无需请假。"
         )
     added = _add_expected(actor, session, sorted(wanted))
     if session.expected_mode != Session.Expected.CHOSEN:

@@ -19,7 +19,7 @@ from zugong.core.scope import ensure_in_scope, self_person_id, user_grants
 
 from . import signin
 from .models import Attendance, LeaveRequest, Session
-from .services import check_line, lock_session
+from .services import check_line, close_waiting_leave, lock_session
 
 S = Attendance.Status
 EVENT_REFUSED = "studyday_signin_refused"
@@ -139,26 +139,7 @@ def mark_attendance(*, actor, session: Session, marks: dict, note: str = "") -> 
     )
     # A leave request still waiting for someone now marked present is closed: they came.
     came = [row.person_id for row in changed if row.status in (S.PRESENT, S.LATE)]
-    waiting = list(
-        LeaveRequest.objects.select_for_update().filter(
-            session=session, person_id__in=came, status=LeaveRequest.Status.SUBMITTED
-        )
-    )
-    if waiting:
-        snaps = {leave.pk: audit.snapshot(leave) for leave in waiting}
-        for leave in waiting:
-            leave.status, leave.decided_by, leave.decided_at = LeaveRequest.Status.REJECTED, actor, now
-            leave.comment, leave.updated_at = "已登记为到会，无需请假。", now
-        LeaveRequest.objects.bulk_update(
-            waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"]
-        )
-        audit.record_changes_bulk(
-            actor=actor,
-            kind=AuditEvent.Kind.UPDATE,
-            objs=waiting,
-            before=snaps,
-            detail={"session": session.pk},
-        )
+    close_waiting_leave(actor, session, came, "已登记为到会，无需请假。")
     return len(changed)
 
 

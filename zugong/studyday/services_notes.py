@@ -139,16 +139,6 @@ def submission_file(*, actor, submission: Submission) -> tuple[str, str, bytes]:
     return submission.file_name, submission.file_type, bytes(data)
 
 
-def missing_people(session: Session):
-    """Expected attendees with no notes handed in, or whose notes were returned."""
-    handed_in = (
-        Submission.objects.filter(session=session)
-        .exclude(status=Submission.Status.RETURNED)
-        .values("person_id")
-    )
-    return Attendance.objects.filter(session=session).exclude(person_id__in=handed_in)
-
-
 @transaction.atomic
 def remind_missing(*, actor, session: Session) -> int:
     """A reminder (shown on the member's own page) to everyone who has not handed in notes and a reflection,
@@ -159,30 +149,34 @@ def remind_missing(*, actor, session: Session) -> int:
     if timezone.now() < session.starts_at:
         raise ValidationError("会议活动尚未开始。")
     today_start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    return len(_send(session, actor, today_start))
+    return len(_send(Session.objects.filter(pk=session.pk), actor, today_start, {"session": session.pk}))
 
 
 def _reminder_text(title: str, starts_at) -> str:
     return f"请提交“{title}”（{timezone.localtime(starts_at):%m月%d日}）的学习笔记和心得体会。"[:300]
 
 
-def _send(session: Session, actor, today_start) -> list[Reminder]:
-    reminded = Reminder.objects.filter(session=session, sent_at__gte=today_start).values_list(
-        "person_id", flat=True
+def _send(sessions, actor, today_start, detail: dict) -> list[Reminder]:
+    """A reminder to every expected member of ``sessions`` with no notes handed in (or returned ones) who has not
+    had one since ``today_start``: one query finds them all, one insert writes them, audited."""
+    pair = {"session_id": OuterRef("session_id"), "person_id": OuterRef("person_id")}
+    owed = (
+        Attendance.objects.filter(session__in=sessions)
+        .filter(~Exists(Submission.objects.filter(**pair).exclude(status=Submission.Status.RETURNED)))
+        .filter(~Exists(Reminder.objects.filter(**pair, sent_at__gte=today_start)))
+        .values_list("session_id", "person_id", "session__title", "session__starts_at", "session__org_path")
+        .order_by("session_id", "person_id")
     )
-    people = list(missing_people(session).exclude(person_id__in=reminded).values_list("person_id", flat=True))
-    text = _reminder_text(session.title, session.starts_at)
-    rows = Reminder.objects.bulk_create(
-        [
-            Reminder(session=session, person_id=pk, org_path=session.org_path, sent_by=actor, text=text)
-            for pk in people
-        ]
-    )
-    if rows and rows[0].pk is None:
-        rows = list(Reminder.objects.filter(session=session, person_id__in=people, sent_at__gte=today_start))
-    audit.record_changes_bulk(
-        actor=actor, kind=AuditEvent.Kind.CREATE, objs=rows, detail={"session": session.pk}
-    )
+    started = timezone.now()
+    rows = [
+        Reminder(session_id=session_id, person_id=person_id, org_path=org_path, sent_by=actor,
+                 text=_reminder_text(title, starts_at))
+        for session_id, person_id, title, starts_at, org_path in owed
+    ]  # fmt: skip
+    rows = Reminder.objects.bulk_create(rows, batch_size=2000)
+    if rows and rows[0].pk is None:  # a database that returns no ids from a bulk insert
+        rows = list(Reminder.objects.filter(sent_by=actor, sent_at__gte=started, session__in=sessions))
+    audit.record_changes_bulk(actor=actor, kind=AuditEvent.Kind.CREATE, objs=rows, detail=detail)
     return rows
 
 
@@ -200,23 +194,7 @@ def remind_overdue(*, days: int = 3, now=None) -> tuple[int, int]:
         ends_at__lt=now,
         ends_at__gte=now - dt.timedelta(days=days),
     )
-    pair = {"session_id": OuterRef("session_id"), "person_id": OuterRef("person_id")}
-    owed = (
-        Attendance.objects.filter(session__in=sessions)
-        .filter(~Exists(Submission.objects.filter(**pair).exclude(status=Submission.Status.RETURNED)))
-        .filter(~Exists(Reminder.objects.filter(**pair, sent_at__gte=today_start)))
-        .values_list("session_id", "person_id", "session__title", "session__starts_at", "session__org_path")
-        .order_by("session_id", "person_id")
-    )
-    rows = [
-        Reminder(session_id=session_id, person_id=person_id, org_path=org_path, sent_by=None,
-                 text=_reminder_text(title, starts_at))
-        for session_id, person_id, title, starts_at, org_path in owed
-    ]  # fmt: skip
-    rows = Reminder.objects.bulk_create(rows, batch_size=2000)
-    if rows and rows[0].pk is None:
-        rows = list(Reminder.objects.filter(sent_by=None, sent_at__gte=today_start, read_at__isnull=True))
-    audit.record_changes_bulk(actor=None, kind=AuditEvent.Kind.CREATE, objs=rows, detail={"scheduled": days})
+    rows = _send(sessions, None, today_start, {"scheduled": days})
     return len({r.session_id for r in rows}), len(rows)
 
 
