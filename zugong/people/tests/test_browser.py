@@ -2,26 +2,19 @@
 organization picker, and the transfer with its confirmation, at phone width and on a desktop."""
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from zugong.core.testing import PASSWORD, build_personas
+from zugong.core.tests.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS, chromium_or_skip, page_width
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-SHOTS = Path(os.environ.get("ZUGONG_SCREENSHOTS", "/tmp/zugong-screenshots"))
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 800}}
 
 
 @pytest.fixture
 def browser():
-    if shutil.which(CHROMIUM) is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium for the browser test")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -53,7 +46,7 @@ def table_names(page):
 
 
 def assert_fits(page, width):
-    scroll = page.evaluate("document.documentElement.scrollWidth")
+    scroll = page_width(page, width)
     wide = page.evaluate(
         "w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w)"
         ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from zugong.core.testing import PASSWORD, build_personas
-from zugong.core.tests.test_browser import SHOTS, browser_page  # noqa: F401 - the fixture
+from zugong.core.tests.test_browser import SHOTS, browser_page, page_width  # noqa: F401 - the fixture
 
 from .. import services_materials as S
 from ..models_materials import MaterialCopy
@@ -24,7 +24,7 @@ def login(page, url, username):
 
 def fits(page, name):
     page.screenshot(path=str(SHOTS / f"materials_{name}.png"), full_page=True)
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page, 375)
     assert width <= 380, f"{name}: the page is {width}px wide at a 375px viewport"
 
 
