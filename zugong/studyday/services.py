@@ -368,9 +368,12 @@ def update_session(*, actor, session: Session, data: dict) -> Session:
     return session
 
 
-def close_waiting_leave(actor, session: Session, person_ids: list[int], comment: str) -> int:
+def close_waiting_leave(
+    actor, session: Session, person_ids: list[int], comment: str, *, withdrawn: bool = False
+) -> int:
     """Close (不批准, with ``comment``, audited) the leave requests of ``person_ids`` still waiting for a decision
-    on ``session``: they no longer need one. Inside the caller's transaction."""
+    on ``session``: they no longer need one. ``withdrawn``: the member's own act (a sign-in) closes them as
+    已撤回 instead, with no decider. Inside the caller's transaction."""
     waiting = list(
         LeaveRequest.objects.select_for_update().filter(
             session=session, person_id__in=person_ids, status=LeaveRequest.Status.SUBMITTED
@@ -381,7 +384,10 @@ def close_waiting_leave(actor, session: Session, person_ids: list[int], comment:
     before = {leave.pk: audit.snapshot(leave) for leave in waiting}
     now = timezone.now()
     for leave in waiting:
-        leave.status, leave.decided_by, leave.decided_at = LeaveRequest.Status.REJECTED, actor, now
+        if withdrawn:
+            leave.status = LeaveRequest.Status.WITHDRAWN
+        else:
+            leave.status, leave.decided_by, leave.decided_at = LeaveRequest.Status.REJECTED, actor, now
         leave.comment, leave.updated_at = comment, now
     LeaveRequest.objects.bulk_update(waiting, ["status", "decided_by", "decided_at", "comment", "updated_at"])
     audit.record_changes_bulk(

@@ -97,6 +97,7 @@ def sign_in(*, actor, session_id: int, code, at: dt.datetime | None = None) -> t
                 actor=actor, kind=AuditEvent.Kind.UPDATE, obj=row, before=before,
                 after={"status": row.status, "signed_at": row.signed_at.isoformat(), "method": row.method},
             )  # fmt: skip
+            close_waiting_leave(actor, session, [person_id], "本人已签到，请假申请自动撤回。", withdrawn=True)
             return row, True
     audit.record_event(actor=actor, event=EVENT_REFUSED, obj=session, detail={"reason": "wrong_code"})
     raise SignInRefused("签到码不正确或已过期，请输入屏幕上显示的最新签到码。")

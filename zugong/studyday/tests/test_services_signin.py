@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 import unittest
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.test import TransactionTestCase
 from django.utils import timezone
@@ -20,7 +20,7 @@ from zugong.core.testing import PersonaTestCase, build_personas
 
 from .. import signin
 from ..models import Attendance, Session
-from ..services_attendance import SignInRefused, close_attendance, sign_in
+from ..services_attendance import SignInRefused, close_attendance, decide_leave, request_leave, sign_in
 from .fixtures_sessions import at, audit_rows, make_session
 
 SLOT = signin.SLOT_SECONDS
@@ -130,6 +130,26 @@ class SignInTest(PersonaTestCase):
         with self.assertRaisesMessage(SignInRefused, "签到已结束"):
             self.sign(now, session=ongoing)
         self.assertEqual(Attendance.objects.get(session=ongoing, person=self.p.alice).status, "absent")
+
+    def test_signing_in_withdraws_ones_own_waiting_leave_request(self):
+        start = (timezone.now() + dt.timedelta(days=1)).replace(
+            microsecond=0
+        )  # leave is asked before the end
+        session = make_session(self.p.branch_secretary, self.p.branch, starts_at=start)
+        leave = request_leave(actor=self.p.member, session=session, reason="外出培训")
+        other = request_leave(actor=member_account(self.p.bob, self.p.branch), session=session, reason="出差")
+        self.sign(start, session=session)
+        leave.refresh_from_db()
+        self.assertEqual(
+            (leave.status, leave.comment, leave.decided_by),
+            ("withdrawn", "本人已签到，请假申请自动撤回。", None),
+        )
+        self.assertEqual(audit_rows(leave, kind="update").get().after["status"], "withdrawn")
+        with self.assertRaisesMessage(ValidationError, "该请假申请已处理"):
+            decide_leave(actor=self.p.branch_secretary, leave=leave, approve=True)
+        self.assertEqual(Attendance.objects.get(session=session, person=self.p.alice).status, "present")
+        other.refresh_from_db()
+        self.assertEqual(other.status, "submitted")  # someone else's request stays
 
     def test_a_second_sign_in_changes_nothing_and_writes_no_audit_row(self):
         first, new = self.sign(self.start)
