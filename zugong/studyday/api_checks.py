@@ -1,6 +1,6 @@
 """API of 笔记抽查 and of 三会一课 compliance (staff): the checks with their members and grades, drawing a
 check and grading a member through ``services_checks``, the results by organization and the reproduction
-of a draw; the compliance report of a year. The same selectors as the pages. A seed is a string in JSON
+of a draw; the compliance report and the plan adherence of a year. The same selectors as the pages. A seed is a string in JSON
 (it may exceed the 2^53 a JavaScript number holds exactly)."""
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from . import selectors_checks as selectors
 from . import services_checks as services
 from .forms import MAX_ID, parse_id
 from .models import SpotCheck, SpotCheckItem
+from .selectors_adherence import SORTS as ADHERENCE_SORTS
+from .selectors_adherence import adherence
+from .selectors_adherence import filter_rows as filter_adherence
 from .selectors_compliance import SORTS, compliance, filter_rows
 
 YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="年度，默认今年")
@@ -229,23 +232,8 @@ class ComplianceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
 
     def list(self, request):
         year = year_param(request)
-        org = None
-        raw = request.query_params.get("org", "").strip()
-        if raw:
-            org = (
-                Organization.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first()
-                if (pk := parse_id(raw))
-                else None
-            )
-            if org is None:
-                raise DjangoValidationError({"org": "组织不存在或不在您的授权范围内。"})
-        report = compliance(request.user, year, org=org)
-        rows = filter_rows(
-            report.rows,
-            q=request.query_params.get("q", "")[:50],
-            behind=request.query_params.get("behind", "").lower() in ("1", "true", "yes"),
-            sort=request.query_params.get("sort", "path"),
-        )
+        report = compliance(request.user, year, org=org_param(request))
+        rows = filter_rows(report.rows, **list_params(request))
         page = self.paginate_queryset(rows)
         response = self.get_paginated_response([row_json(r) for r in page])
         response.data = {
@@ -255,6 +243,68 @@ class ComplianceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
                 {"kind": r.kind, "period": r.period, "times": r.times, "org_types": r.org_types}
                 for r in report.requirements
             ],
+            "behind_count": sum(1 for r in rows if r.is_behind),
+            **response.data,
+        }
+        return response
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = api_validation_error(exc)
+        return super().handle_exception(exc)
+
+
+def org_param(request) -> Organization | None:
+    """?org=: absent → None; an organization out of the caller's view or no id at all → 400."""
+    raw = request.query_params.get("org", "").strip()
+    if not raw:
+        return None
+    pk = parse_id(raw)
+    org = Organization.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first() if pk else None
+    if org is None:
+        raise DjangoValidationError({"org": "组织不存在或不在您的授权范围内。"})
+    return org
+
+
+def list_params(request) -> dict:
+    """?q=, ?behind=, ?sort= as ``filter_rows`` takes them."""
+    return {
+        "q": request.query_params.get("q", "")[:50],
+        "behind": request.query_params.get("behind", "").lower() in ("1", "true", "yes"),
+        "sort": request.query_params.get("sort", "path"),
+    }
+
+
+@extend_schema(
+    tags=["星期四学习日"],
+    summary="学习计划执行情况（各组织学习计划日期的落实情况）",
+    parameters=[
+        YEAR_PARAM,
+        OpenApiParameter("org", OpenApiTypes.INT, description="只看该组织及其下属组织"),
+        OpenApiParameter("q", OpenApiTypes.STR, description="组织名称或编码"),
+        OpenApiParameter("behind", OpenApiTypes.BOOL, description="只看有未落实日期或未制定计划的组织"),
+        OpenApiParameter("sort", OpenApiTypes.STR, enum=list(ADHERENCE_SORTS), description="排序"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+)
+class AdherenceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
+    """GET: the plan adherence of a year, one row per organization in the caller's view, paginated."""
+
+    queryset = SpotCheck.objects.none()  # for the schema; never read
+    pagination_class = Pagination
+    filter_backends = []
+
+    def list(self, request):
+        year = year_param(request)
+        report = adherence(request.user, year, org=org_param(request))
+        rows = filter_adherence(report.rows, **list_params(request))
+        page = self.paginate_queryset(rows)
+        response = self.get_paginated_response([r.as_dict() for r in page])
+        response.data = {
+            "year": year,
+            "as_of": report.as_of.isoformat(),
+            "today": report.today.isoformat(),
+            "totals": report.totals,
             "behind_count": sum(1 for r in rows if r.is_behind),
             **response.data,
         }
@@ -283,3 +333,4 @@ def register(router) -> None:
     """Add this module's viewsets to the API router (called by zugong.api_urls)."""
     router.register("studyday/spot-checks", SpotCheckViewSet, basename="api-studyday-spot-check")
     router.register("studyday/compliance", ComplianceViewSet, basename="api-studyday-compliance")
+    router.register("studyday/adherence", AdherenceViewSet, basename="api-studyday-adherence")

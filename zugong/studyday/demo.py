@@ -1,6 +1,7 @@
 """Demo data of 学习日 and 三会一课 (``build_demo`` calls ``seed`` after the district): the year's holidays and
 调休 (an example; the department enters the State Council's notice), the demo branch's study plan for the year,
-its 三会一课 and study days of the last three months with attendance, notes (some reviewed, one returned) and a
+the year's earlier study days (all but one) with attendance, its 三会一课 and study days of the last three
+months with attendance, notes (some reviewed, one returned) and a
 leave request, a study session open now (the demo member signs in with the code on its screen page) and
 one next week. Written through the services, as a secretary would, so every row is audited."""
 
@@ -26,6 +27,7 @@ from .choices import SessionKind
 from .models import Attendance, Session, StudyPlan
 
 SEED = 2026
+MISSED_DATE = 3  # the fourth study day of the year was not held: 学习计划执行 has a date to show
 OFFICE, SECRETARY, MEMBER = "zzb_admin", "zb_shuji", "dangyuan"
 TOPICS = [
     "学习贯彻党的二十届四中全会精神",
@@ -81,6 +83,13 @@ def seed(*, today: dt.date | None = None) -> dict:
         counts["sessions"] += 1
         return s
 
+    # Earlier in the year: the plan's study days, attendance only, one date left out (学习计划执行 shows it).
+    earlier = [it for it in items if it.date < today - dt.timedelta(days=90)]
+    earlier = [
+        session(SessionKind.STUDY_DAY, it.topic, it.date, plan_item=it, needs_notes=False)
+        for i, it in enumerate(earlier)
+        if i != MISSED_DATE
+    ]
     # The last three months: study days on the plan's dates, 支委会 and 主题党日 monthly, a 党员大会 a quarter.
     past = [it for it in items if today - dt.timedelta(days=90) <= it.date < today]
     held = [session(SessionKind.STUDY_DAY, it.topic, it.date, plan_item=it) for it in past]
@@ -104,7 +113,7 @@ def seed(*, today: dt.date | None = None) -> dict:
             )
         )
     held.append(session(SessionKind.GENERAL_MEETING, "季度党员大会", first - dt.timedelta(days=20)))
-    for s in held:
+    for s in earlier + held:
         marks = {}
         for row in Attendance.objects.filter(session=s):
             marks[row.person_id] = rng.choices(["present", "late", "leave", "absent"], weights=[80, 8, 7, 5])[

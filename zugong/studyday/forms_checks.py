@@ -12,6 +12,7 @@ from zugong.orgs.models import Organization, OrgType
 
 from .choices import SessionKind
 from .models import Requirement, SpotCheckItem
+from .selectors_adherence import SORTS as ADHERENCE_SORTS
 from .selectors_compliance import SORTS
 from .services_checks import MAX_SEED, MAX_SIZE, MAX_TIMES
 
@@ -184,3 +185,12 @@ RequirementFormSet = forms.formset_factory(
     max_num=len(SessionKind.values),
     validate_max=True,
 )
+
+
+class AdherenceFilterForm(ComplianceFilterForm):
+    """The 学习计划执行 list's filter: the compliance filter with its own orders."""
+
+    behind = forms.BooleanField(label="只看未落实", required=False)
+    sort = forms.ChoiceField(
+        label="排序", choices=[(k, v[0]) for k, v in ADHERENCE_SORTS.items()], required=False, initial="path"
+    )

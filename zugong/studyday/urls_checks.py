@@ -1,7 +1,8 @@
-"""笔记抽查 and 三会一课 compliance pages, mounted at /studyday/checks/ (namespace "studychecks")."""
+"""笔记抽查, 三会一课 compliance and 学习计划执行 pages, mounted at /studyday/checks/ (namespace "studychecks")."""
 
 from django.urls import path
 
+from . import views_adherence as adherence
 from . import views_checks as checks
 from . import views_compliance as compliance
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("compliance/", compliance.compliance_list, name="compliance"),
     path("compliance/export/", compliance.compliance_export, name="compliance_export"),
     path("compliance/requirements/", compliance.requirements, name="requirements"),
+    path("adherence/", adherence.adherence_list, name="adherence"),
+    path("adherence/export/", adherence.adherence_export, name="adherence_export"),
     path("<int:pk>/", checks.check_detail, name="detail"),
     path("<int:pk>/export/", checks.check_export, name="export"),
     path("<int:pk>/verify/", checks.check_verify, name="verify"),

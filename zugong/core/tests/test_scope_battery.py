@@ -301,6 +301,8 @@ URL_TABLE: dict[str, str] = {
     "studychecks:results_export": "list",
     "studychecks:compliance": "list",
     "studychecks:compliance_export": "list",
+    "studychecks:adherence": "list",
+    "studychecks:adherence_export": "list",
     "studychecks:requirements": "list",
     "studychecks:detail": "spot_check",
     "studychecks:export": "spot_check",
@@ -316,6 +318,7 @@ URL_TABLE: dict[str, str] = {
     "api-studyday-spot-check-results": "spot_check",
     "api-studyday-spot-check-verify": "spot_check",
     "api-studyday-compliance-list": "list",
+    "api-studyday-adherence-list": "list",
     # materials are read by every member under their organization (王小红 reads 东城街道党工委's): "material" is
     # left out of the same-branch member test; the register and the trace are staff's
     "mystudy:home": "list",
