@@ -25,6 +25,13 @@ Then:
       kind and period;
   (c) the periods met / required of (a) and (b) compared, organization by organization: "same: yes".
 Target: (a) ≤ 300 ms median.
+
+And 学习计划执行 on the same data, each branch with a plan of that year (Thursdays moved off holidays, so the
+weekly 学习日 above, always on a Thursday, miss the dates a holiday moved):
+  (d) **timed**: GET /studyday/checks/adherence/?year=<last year> (``selectors_adherence.adherence``), median;
+  (e) **timed**: the obvious alternative — for each organization its plan dates, and for each date an
+      ``exists()`` query for a session that counts;
+  (f) planned / held / missed dates of (d) and (e) compared, organization by organization.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Max  # noqa: E402
+from django.db.models import Max, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -63,13 +70,15 @@ from zugong.accounts.models import User  # noqa: E402
 from zugong.core import bulk  # noqa: E402
 from zugong.core.testing import build_personas  # noqa: E402
 from zugong.orgs.models import Organization, OrgStatus, OrgType  # noqa: E402
-from zugong.studyday.models import Session  # noqa: E402
+from zugong.studyday.models import PlanItem, Session, StudyPlan  # noqa: E402
+from zugong.studyday.selectors_adherence import adherence  # noqa: E402
 from zugong.studyday.selectors_compliance import (  # noqa: E402
     MONTHS,
     active_requirements,
     compliance,
     period_start,
 )
+from zugong.studyday.services import study_dates  # noqa: E402
 
 TZ = timezone.get_default_timezone()
 YEAR = timezone.localdate().year - 1  # a whole year: every period has ended
@@ -189,6 +198,27 @@ def build_sessions(log) -> None:
         f"written in {time.perf_counter() - start - made:.1f} s")  # fmt: skip
 
 
+def build_plans(log) -> None:
+    """A plan of ``YEAR`` for every branch, its dates those ``create_plan`` generates (set-based here)."""
+    if StudyPlan.objects.filter(year=YEAR).exists():
+        log(f"  plans: present ({PlanItem.objects.count():,} dates)")
+        return
+    start = time.perf_counter()
+    branches = list(Organization.objects.filter(org_type=OrgType.BRANCH, code__startswith=CODE_PREFIX))
+    plans = [StudyPlan(org_id=b.pk, year=YEAR, title=f"{b.name}{YEAR}年学习计划") for b in branches]
+    bulk.insert_objects(plans)
+    dates = study_dates(YEAR, None, 4)
+    items = [PlanItem(plan_id=p.pk, date=held, scheduled=day) for p in plans for held, day in dates]
+    for i in range(0, len(items), 20000):
+        bulk.insert_objects(items[i : i + 20000])
+    if connection.vendor == "postgresql":
+        sql("VACUUM (ANALYZE) studyday_planitem")
+        sql("VACUUM (ANALYZE) studyday_studyplan")
+    moved = sum(1 for held, day in dates if held != day)
+    log(f"  plans: {len(plans):,}, {len(items):,} dates ({len(dates)} a branch, {moved} moved off a holiday), "
+        f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+
+
 # ------------------------------------------------------------------ the two ways
 
 
@@ -229,6 +259,37 @@ def per_org_loop(user, year: int) -> tuple[dict[tuple[int, str], tuple[int, int]
     return out, queries
 
 
+def adherence_loop(user, year: int) -> tuple[dict[int, tuple[int, int, tuple]], int]:
+    """The obvious way for 学习计划执行: each organization with a plan, each of its dates that has passed an
+    ``exists()`` query. Returns (planned, held, missed dates) of each organization, and the number of queries."""
+    now = timezone.now()
+    today = timezone.localdate()
+    queries = 1
+    out = {}
+    plans = StudyPlan.objects.restrict(user, "view").filter(year=year, archived_at__isnull=True)
+    for org_id in sorted(set(plans.values_list("org_id", flat=True))):
+        queries += 1
+        planned = held = 0
+        missed = []
+        for item in PlanItem.objects.filter(
+            plan__org_id=org_id, plan__year=year, plan__archived_at__isnull=True
+        ):
+            if item.date >= today:
+                continue
+            planned += 1
+            queries += 1
+            found = (
+                Session.objects.filter(archived_at__isnull=True, starts_at__lte=now)
+                .filter(Q(plan_item=item) | Q(org_id=org_id, kind="study_day", starts_at__date=item.date))
+                .exists()
+            )
+            held += found
+            if not found:
+                missed.append(item.date)
+        out[org_id] = (planned, held, tuple(sorted(missed)))
+    return out, queries
+
+
 def counts_of(report) -> set:
     return {(row.org_id, kind) for row in report.rows for kind, c in row.cells.items() if c.held}
 
@@ -256,6 +317,7 @@ def main() -> None:
     district = Organization.objects.get(code="T00")
     build_orgs(district, args.orgs, log)
     build_sessions(log)
+    build_plans(log)
     log(f"build: {time.perf_counter() - start:.1f} s")
     user = User.objects.get(username="org_admin")
 
@@ -317,6 +379,7 @@ def main() -> None:
     log("")
     log(f"target ≤ 300 ms: {'yes' if page_ms <= 300 else 'NO'} ({page_ms:.0f} ms); the loop ×{loop_ms / sel_ms:,.0f} "
         f"the selector; same figures: {'yes' if same else 'NO'}")  # fmt: skip
+    adherence_part(client, user, args, log)
     log("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if DB_NAME and not args.keep:
         import psycopg
@@ -326,6 +389,41 @@ def main() -> None:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{DB_NAME}"')
         log(f"dropped the database {DB_NAME}")
+
+
+def adherence_part(client, user, args, log) -> None:
+    """(d)–(f): 学习计划执行 on the same data."""
+    url = f"{reverse('studychecks:adherence')}?year={YEAR}"
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+    times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    page_ms = statistics.median(times)
+    report = adherence(User.objects.get(pk=user.pk), YEAR)
+    totals = report.totals
+    log(f"(d) adherence page GET {url}: median {page_ms:.0f} ms, min {min(times):.0f}, max {max(times):.0f}, "
+        f"{len(captured.captured_queries)} queries; {len(report.rows):,} organizations, {totals['planned']:,} "
+        f"dates passed, {totals['held']:,} held, {totals['behind']:,} missed")  # fmt: skip
+    t = time.perf_counter()
+    loop, loop_queries = adherence_loop(User.objects.get(pk=user.pk), YEAR)
+    loop_ms = (time.perf_counter() - t) * 1000
+    log(
+        f"(e) per-organization loop (an exists() per plan date): {loop_ms / 1000:.1f} s, {loop_queries:,} queries"
+    )
+    mine = {r.org_id: (r.planned, r.held, tuple(r.missed)) for r in report.rows if r.has_plan}
+    same = mine == loop
+    log(f"(f) same: {'yes' if same else 'NO'} ({len(mine):,} organizations with a plan, (d) vs (e))")
+    log(f"| (d) adherence page (Client GET, org_admin) | **{page_ms:.0f} ms** median | "
+        f"{len(captured.captured_queries)} | {len(report.rows):,} organizations |")  # fmt: skip
+    log(
+        f"| (e) per-organization loop | {loop_ms / 1000:.1f} s | {loop_queries:,} | an exists() per plan date |"
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ is 已落实 when a session that is not cancelled and has started by ``as_of`` w
 ``plan_item``), or when the organization held a 学习日 on that local day. Archived plans do not count.
 Active 党支部 in view without any plan for the year are listed as 未制定计划.
 
-Set-based: one query for the organizations, ONE grouped aggregate over the plan dates with a correlated
-EXISTS for "held", and one query for the dates missed; never a query per organization."""
+Set-based: one query for the organizations, one for the plans, ONE grouped count of the plan dates, and one
+query for the dates missed (two NOT EXISTS, anti-joins); never a query per organization or per date."""
 
 from __future__ import annotations
 
@@ -130,14 +130,21 @@ class Report:
         }
 
 
-def held_exists(as_of: dt.datetime) -> Exists:
-    """EXISTS a session that counts for the plan date of the outer ``PlanItem``."""
-    return Exists(
-        Session.objects.filter(archived_at__isnull=True, starts_at__lte=as_of).filter(
-            Q(plan_item=OuterRef("pk"))
-            | Q(org_id=OuterRef("plan__org_id"), kind=SessionKind.STUDY_DAY, starts_at__date=OuterRef("date"))
-        )
+def counted_sessions(as_of: dt.datetime):
+    """The sessions that can count for a plan date: not cancelled, started by ``as_of``."""
+    return Session.objects.filter(archived_at__isnull=True, starts_at__lte=as_of)
+
+
+def not_held(as_of: dt.datetime) -> tuple[Exists, Exists]:
+    """Two NOT EXISTS on the outer ``PlanItem``: no session registered for it, and no 学习日 of its organization on
+    its local day. Kept apart (not one EXISTS with an OR) so that PostgreSQL plans each as a hashed anti-join
+    instead of a subquery per plan date."""
+    sessions = counted_sessions(as_of)
+    linked = sessions.filter(plan_item=OuterRef("pk"))
+    same_day = sessions.filter(
+        org_id=OuterRef("plan__org_id"), kind=SessionKind.STUDY_DAY, starts_at__date=OuterRef("date")
     )
+    return ~Exists(linked), ~Exists(same_day)
 
 
 def adherence(
@@ -156,21 +163,16 @@ def adherence(
     if org is not None:
         items = items.filter(path_prefix_q("plan__org__path", org.path))
         orgs = orgs.filter(path_prefix_q("path", org.path))
-    items = items.annotate(is_held=held_exists(as_of))
     passed = Q(date__lt=today)
     counts = {
-        org_id: (planned, held, upcoming)
-        for org_id, planned, held, upcoming in items.values_list("plan__org_id")
-        .annotate(
-            planned=Count("id", filter=passed),
-            held=Count("id", filter=passed & Q(is_held=True)),
-            upcoming=Count("id", filter=~passed),
-        )
+        org_id: (planned, upcoming)
+        for org_id, planned, upcoming in items.values_list("plan__org_id")
+        .annotate(planned=Count("id", filter=passed), upcoming=Count("id", filter=~passed))
         .order_by()
     }
     missed: dict[int, list[dt.date]] = {}
     for org_id, day in (
-        items.filter(passed, is_held=False)
+        items.filter(passed, *not_held(as_of))
         .values_list("plan__org_id", "date")
         .order_by("plan__org_id", "date")
     ):
@@ -185,12 +187,13 @@ def adherence(
     for org_id, name, code, org_type, parent_name, path in shown.order_by("path").values_list(
         "id", "name", "code", "org_type", "parent__name", "path"
     ):
-        planned, held, upcoming = counts.get(org_id, (0, 0, 0))
+        planned, upcoming = counts.get(org_id, (0, 0))
+        gaps = missed.get(org_id, [])
         rows.append(
             Row(
                 org_id, name, code, org_type, parent_name or "", path,
-                has_plan=org_id in with_plan, planned=planned, held=held, upcoming=upcoming,
-                missed=missed.get(org_id, []),
+                has_plan=org_id in with_plan, planned=planned, held=planned - len(gaps), upcoming=upcoming,
+                missed=gaps,
             )
         )  # fmt: skip
     return Report(year=year, as_of=as_of, today=today, rows=rows)

@@ -39,25 +39,46 @@ def chromium_or_skip():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
-@pytest.fixture
-def browser_page():
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium under Playwright's sync API, for a test with the live server.
+
+    Playwright's sync API runs an event loop in this thread; the ORM calls made by the live server happen in
+    its own thread. The test's own ORM work under that loop runs in another asyncio context, with a database
+    connection of its own that the test's teardown does not see: it is closed here, or it would hold the
+    test database open on PostgreSQL (and its teardown would fail to drop it)."""
     chromium_or_skip()
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the live
-    # server happen in its own thread, and the test does its ORM work before this point.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser_page(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.mark.browser

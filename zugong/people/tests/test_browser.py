@@ -1,30 +1,15 @@
 """The roster pages in a real browser (Debian's chromium through Playwright): htmx filtering, the
 organization picker, and the transfer with its confirmation, at phone width and on a desktop."""
 
-import os
-
 import pytest
 
 from zugong.core.testing import PASSWORD, build_personas
-from zugong.core.tests.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS, chromium_or_skip, page_width
+from zugong.core.tests import test_browser as core_browser
+from zugong.core.tests.test_browser import SHOTS, page_width
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 800}}
-
-
-@pytest.fixture
-def browser():
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+browser = core_browser.browser  # the fixture, for the modules that take it from here
 
 
 def open_page(browser, live_server, username, device):

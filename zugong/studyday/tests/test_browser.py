@@ -4,7 +4,6 @@ her handwritten notes; the branch secretary, on a desktop, opens the review queu
 her page then shows 已审阅. No page scrolls sideways, asks for anything off the server, or trips the CSP."""
 
 import datetime as dt
-import os
 import re
 
 import pytest
@@ -12,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zugong.core.testing import build_personas
-from zugong.core.tests.test_browser import CHROMIUM, LAUNCH_ARGS, SHOTS, chromium_or_skip
+from zugong.core.tests import test_browser as core_browser
+from zugong.core.tests.test_browser import SHOTS
 from zugong.people.tests.test_browser import DESKTOP, assert_fits, open_page
 
 from .. import services, signin
@@ -25,24 +25,8 @@ PNG = (  # a 1×1 PNG: the photo of the handwritten notes
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
 )
+browser = core_browser.browser  # the fixture, for the modules that take it from here
 REFLECTION = "学习党章，要把党员标准落实到社区服务的每一件小事上，做到平时看得出来。"
-
-
-@pytest.fixture
-def browser():
-    chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the live server happen in
-    # its own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def watch_console(page) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from zugong.core.testing import PASSWORD, build_personas
-from zugong.core.tests.test_browser import SHOTS, browser_page, page_width  # noqa: F401 - the fixture
+from zugong.core.tests.test_browser import SHOTS, browser, browser_page, page_width  # noqa: F401 - the fixtures
 
 from .. import services_materials as S
 from ..models_materials import MaterialCopy
