@@ -92,10 +92,15 @@ class IntegrityTest(ApiCase):
         )
         leave = request_leave(actor=self.p.member, session=upcoming, reason="临时出差")
         sign_in(actor=self.p.member, session_id=upcoming.pk, code=signin.current_code(upcoming.pk)[0])
-        with self.assertRaisesMessage(ValidationError, "该党员已签到出席，无需批准请假"):
+        # Her sign-in withdrew the request: it can no longer be approved.
+        with self.assertRaisesMessage(ValidationError, "该请假申请已处理"):
             decide_leave(actor=self.p.branch_secretary, leave=leave, approve=True)
         leave.refresh_from_db()
-        self.assertEqual(leave.status, LeaveRequest.Status.SUBMITTED)
+        self.assertEqual(leave.status, LeaveRequest.Status.WITHDRAWN)
+        # A request still waiting beside a sign-in (written before this rule) is refused too.
+        LeaveRequest.objects.filter(pk=leave.pk).update(status=LeaveRequest.Status.SUBMITTED)
+        with self.assertRaisesMessage(ValidationError, "该党员已签到出席，无需批准请假"):
+            decide_leave(actor=self.p.branch_secretary, leave=leave, approve=True)
         self.assertEqual(Attendance.objects.get(session=upcoming, person=self.p.alice).status, "present")
         # Refusing it is still possible, and leaves the attendance as it is.
         decide_leave(actor=self.p.branch_secretary, leave=leave, approve=False, comment="已到会")
