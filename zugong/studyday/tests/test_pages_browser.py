@@ -54,6 +54,12 @@ def test_the_secretary_runs_a_study_day_from_a_phone(live_server, browser):  # n
     expect(page.locator("#plan-items")).to_contain_text("原定 10月1日 → 顺延")
     shot("plan")
 
+    # 学习计划执行: the fourth quarter's dates passed without a 学习日 (the test runs after 2026).
+    page.goto(url + reverse("studychecks:adherence") + "?year=2026")
+    expect(page.locator("#adherence-table")).to_contain_text("东城社区第一党支部")
+    expect(page.locator("#adherence-table")).to_contain_text("未落实")
+    shot("adherence")
+
     # A 党课 for a chosen list: the search hides the others, 李建国 is ticked.
     page.goto(url + reverse("studyday:session_create"))
     page.select_option("select[name=kind]", "party_lecture")
