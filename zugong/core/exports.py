@@ -44,21 +44,41 @@ def write_xlsx(
     return tmp, count
 
 
-def xlsx_response(
-    *, request, queryset, filename: str, title: str, columns: list[tuple[str, Callable]], what: str
+def rows_xlsx_response(
+    *,
+    request,
+    filename: str,
+    title: str,
+    headers: list[str],
+    rows: Iterable[list],
+    detail: dict,
+    note: str = "",
 ) -> FileResponse:
-    """Export ``queryset`` (already restricted and filtered) with ``columns`` of (header, getter)."""
+    """Export ``rows`` (already restricted and filtered) under ``headers``: the exporter's watermark line (and
+    ``note``), one audit event "export" with ``detail``, the row count and the filter, a dated file name."""
     user = request.user
     now = timezone.localtime()
     watermark = (
         f"导出人：{user.display_name or user.username}（{user.username}）  导出时间：{now:%Y-%m-%d %H:%M:%S}"
     )
-    rows = ([getter(obj) for _, getter in columns] for obj in queryset.iterator(chunk_size=2000))
-    tmp, count = write_xlsx(title=title, headers=[h for h, _ in columns], rows=rows, watermark=watermark)
+    tmp, count = write_xlsx(
+        title=title, headers=headers, rows=rows, watermark=f"{watermark}  {note}" if note else watermark
+    )
     audit.record_event(
-        actor=user, event="export", detail={"what": what, "rows": count, "filter": request.GET.urlencode()}
+        actor=user, event="export", detail={**detail, "rows": count, "filter": request.GET.urlencode()}
     )
     name = f"{filename}-{now:%Y%m%d%H%M}.xlsx"
     response = FileResponse(tmp, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def xlsx_response(
+    *, request, queryset, filename: str, title: str, columns: list[tuple[str, Callable]], what: str
+) -> FileResponse:
+    """Export ``queryset`` (already restricted and filtered) with ``columns`` of (header, getter)."""
+    rows = ([getter(obj) for _, getter in columns] for obj in queryset.iterator(chunk_size=2000))
+    return rows_xlsx_response(
+        request=request, filename=filename, title=title, headers=[h for h, _ in columns], rows=rows,
+        detail={"what": what},
+    )  # fmt: skip

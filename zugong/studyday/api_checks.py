@@ -211,6 +211,19 @@ def results_json(data: dict) -> dict:
     return {"rows": [_plain(r) for r in data["rows"]], "total": _plain(data["total"])}
 
 
+class YearReportViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
+    """A yearly report per organization (GET list only): paginated rows, Chinese 400s for bad parameters."""
+
+    queryset = SpotCheck.objects.none()  # for the schema; never read
+    pagination_class = Pagination
+    filter_backends = []
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = api_validation_error(exc)
+        return super().handle_exception(exc)
+
+
 @extend_schema(
     tags=["星期四学习日"],
     summary="三会一课落实情况（各组织按频次要求的达标情况）",
@@ -223,12 +236,8 @@ def results_json(data: dict) -> dict:
     ],
     responses=OpenApiTypes.OBJECT,
 )
-class ComplianceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
+class ComplianceViewSet(YearReportViewSet):
     """GET: the report of a year, one row per organization in the caller's view, paginated."""
-
-    queryset = SpotCheck.objects.none()  # for the schema; never read
-    pagination_class = Pagination
-    filter_backends = []
 
     def list(self, request):
         year = year_param(request)
@@ -247,11 +256,6 @@ class ComplianceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
             **response.data,
         }
         return response
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError):
-            exc = api_validation_error(exc)
-        return super().handle_exception(exc)
 
 
 def org_param(request) -> Organization | None:
@@ -287,12 +291,8 @@ def list_params(request) -> dict:
     ],
     responses=OpenApiTypes.OBJECT,
 )
-class AdherenceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
+class AdherenceViewSet(YearReportViewSet):
     """GET: the plan adherence of a year, one row per organization in the caller's view, paginated."""
-
-    queryset = SpotCheck.objects.none()  # for the schema; never read
-    pagination_class = Pagination
-    filter_backends = []
 
     def list(self, request):
         year = year_param(request)
@@ -309,11 +309,6 @@ class AdherenceViewSet(StaffOnlyMixin, viewsets.GenericViewSet):
             **response.data,
         }
         return response
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError):
-            exc = api_validation_error(exc)
-        return super().handle_exception(exc)
 
 
 def row_json(row) -> dict:

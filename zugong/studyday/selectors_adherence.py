@@ -24,6 +24,7 @@ from zugong.orgs.models import Organization, OrgStatus, OrgType
 
 from .choices import SessionKind
 from .models import PlanItem, Session, StudyPlan
+from .selectors_compliance import filter_rows as filter_org_rows
 
 TYPE_LABELS = dict(OrgType.choices)
 # The orders a list offers: the tree, by name, the most dates missed first, the lowest rate first.
@@ -200,11 +201,5 @@ def adherence(
 
 
 def filter_rows(rows: list[Row], *, q: str = "", behind: bool = False, sort: str = "path") -> list[Row]:
-    """The rows the page, the export and the API show: by name or code, only those behind, in ``sort``
-    order (a key of ``SORTS``)."""
-    q = " ".join((q or "").split())
-    if q:
-        rows = [r for r in rows if q in r.name or r.code.startswith(q)]
-    if behind:
-        rows = [r for r in rows if r.is_behind]
-    return sorted(rows, key=SORTS.get(sort, SORTS["path"])[1])
+    """As ``selectors_compliance.filter_rows``, in this report's orders (``SORTS``)."""
+    return filter_org_rows(rows, q=q, behind=behind, sort=sort, sorts=SORTS)

@@ -309,12 +309,14 @@ def compliance(
     return Report(year=year, as_of=as_of, requirements=requirements, rows=rows)
 
 
-def filter_rows(rows: list[Row], *, q: str = "", behind: bool = False, sort: str = "path") -> list[Row]:
+def filter_rows(
+    rows: list, *, q: str = "", behind: bool = False, sort: str = "path", sorts: dict = SORTS
+) -> list:
     """The rows the page, the export and the API show: by name or code, only those behind, in ``sort``
-    order (a key of ``SORTS``)."""
+    order (a key of ``sorts``). Rows of any report per organization (name, code, is_behind, path)."""
     q = " ".join((q or "").split())
     if q:
         rows = [r for r in rows if q in r.name or r.code.startswith(q)]
     if behind:
         rows = [r for r in rows if r.is_behind]
-    return sorted(rows, key=SORTS.get(sort, SORTS["path"])[1])
+    return sorted(rows, key=sorts.get(sort, sorts["path"])[1])

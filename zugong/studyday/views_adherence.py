@@ -4,41 +4,28 @@ held (filter by year, parent organization, name, only those behind; sorted; pagi
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from zugong.core import audit
-from zugong.core.exports import XLSX, write_xlsx
+from zugong.core.exports import rows_xlsx_response
 from zugong.core.roles import Action
 from zugong.core.scope import grant_paths
 from zugong.core.views_helpers import paginate
 
 from . import services_checks as services
 from .forms_checks import AdherenceFilterForm
-from .selectors_adherence import Report, adherence, filter_rows
+from .selectors_adherence import adherence, filter_rows
 from .views_checks import require_staff, year_of
+from .views_compliance import filtered as compliance_filtered
 
 
-def filtered(
-    request, year: int, action: str = Action.VIEW
-) -> tuple[AdherenceFilterForm, Report | None, list]:
-    """The filter, the report and its rows as the request asks (None and [] when the filter is invalid)."""
-    form = AdherenceFilterForm(request.GET, user=request.user, year=year)
-    if not form.is_valid():
-        return form, None, []
-    data = form.cleaned_data
-    report = adherence(request.user, year, org=data.get("org"), action=action)
-    rows = filter_rows(
-        report.rows, q=data.get("q") or "", behind=data.get("behind"), sort=data.get("sort") or "path"
+def filtered(request, year: int, action: str = Action.VIEW):
+    return compliance_filtered(
+        request, year, action, form_class=AdherenceFilterForm, report_of=adherence, filter_of=filter_rows
     )
-    return form, report, rows
 
 
 @login_required
@@ -79,19 +66,7 @@ def adherence_export(request):
          "、".join(f"{d:%Y-%m-%d}" for d in r.missed)]
         for r in rows
     )  # fmt: skip
-    now = timezone.localtime()
-    watermark = (
-        f"导出人：{user.display_name or user.username}（{user.username}）  导出时间：{now:%Y-%m-%d %H:%M:%S}"
-    )
-    tmp, count = write_xlsx(
-        title=f"{year}年学习计划执行情况", headers=headers, rows=table, watermark=watermark
-    )
-    audit.record_event(
-        actor=user,
-        event="export",
-        detail={"what": "studyday.adherence", "year": year, "rows": count, "filter": request.GET.urlencode()},
-    )
-    response = FileResponse(tmp, content_type=XLSX)
-    name = f"{year}年学习计划执行情况-{now:%Y%m%d%H%M}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return rows_xlsx_response(
+        request=request, filename=f"{year}年学习计划执行情况", title=f"{year}年学习计划执行情况", headers=headers,
+        rows=table, detail={"what": "studyday.adherence", "year": year},
+    )  # fmt: skip

@@ -7,19 +7,17 @@ reproduction of a draw, and the results of a year by organization. Thin: checks 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from zugong.core import audit
-from zugong.core.exports import XLSX, write_xlsx, xlsx_response
+from zugong.core.exports import rows_xlsx_response, xlsx_response
 from zugong.core.forms import attach_service_error
 from zugong.core.roles import Action
 from zugong.core.scope import can, get_object_for_user, grant_paths
@@ -293,17 +291,8 @@ def results_export(request):
     require_staff(user, Action.EXPORT)
     year = year_of(request)
     data = selectors.year_results(user, year)
-    now = timezone.localtime()
     rows = [result_cells(r) for r in [*data["rows"], data["total"]]]
-    watermark = (
-        f"导出人：{user.display_name or user.username}（{user.username}）  导出时间：{now:%Y-%m-%d %H:%M:%S}"
-    )
-    tmp, count = write_xlsx(
-        title=f"{year}年笔记抽查结果", headers=RESULT_HEADERS, rows=rows, watermark=watermark
-    )
-    audit.record_event(actor=user, event="export", detail={"what": "studyday.spot_check_results", "year": year,
-                                                          "rows": count})  # fmt: skip
-    response = FileResponse(tmp, content_type=XLSX)
-    name = f"{year}年笔记抽查结果-{now:%Y%m%d%H%M}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return rows_xlsx_response(
+        request=request, filename=f"{year}年笔记抽查结果", title=f"{year}年笔记抽查结果", headers=RESULT_HEADERS,
+        rows=rows, detail={"what": "studyday.spot_check_results", "year": year},
+    )  # fmt: skip

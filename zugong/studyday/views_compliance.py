@@ -5,20 +5,15 @@ and the requirements themselves, which only the 组织部 (org_admin at the dist
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from zugong.core import audit
-from zugong.core.exports import XLSX, write_xlsx
+from zugong.core.exports import rows_xlsx_response
 from zugong.core.roles import Action
 from zugong.core.scope import grant_paths
 from zugong.core.views_helpers import paginate
@@ -33,17 +28,24 @@ from .views_checks import require_staff, year_of
 
 
 def filtered(
-    request, year: int, action: str = Action.VIEW
+    request,
+    year: int,
+    action: str = Action.VIEW,
+    *,
+    form_class=ComplianceFilterForm,
+    report_of=compliance,
+    filter_of=filter_rows,
 ) -> tuple[ComplianceFilterForm, Report | None, list]:
     """The filter, the report and its rows as the request asks (None and [] when the filter is invalid:
-    the list then shows nothing and says why, rather than everything)."""
+    the list then shows nothing and says why, rather than everything). The 学习计划执行 pages pass their own
+    form, report and filter."""
     user = request.user
-    form = ComplianceFilterForm(request.GET, user=user, year=year)
+    form = form_class(request.GET, user=user, year=year)
     if not form.is_valid():
         return form, None, []
     data = form.cleaned_data
-    report = compliance(user, year, org=data.get("org"), action=action)
-    rows = filter_rows(
+    report = report_of(user, year, org=data.get("org"), action=action)
+    rows = filter_of(
         report.rows, q=data.get("q") or "", behind=data.get("behind"), sort=data.get("sort") or "path"
     )
     return form, report, rows
@@ -105,27 +107,10 @@ def compliance_export(request):
          "是" if r.is_behind else "否", r.behind]
         for r in rows
     )  # fmt: skip
-    now = timezone.localtime()
-    watermark = (
-        f"导出人：{user.display_name or user.username}（{user.username}）  导出时间：{now:%Y-%m-%d %H:%M:%S}"
-    )
-    tmp, count = write_xlsx(
-        title=f"{year}年三会一课落实情况", headers=headers, rows=table, watermark=watermark
-    )
-    audit.record_event(
-        actor=user,
-        event="export",
-        detail={
-            "what": "studyday.compliance",
-            "year": year,
-            "rows": count,
-            "filter": request.GET.urlencode(),
-        },
-    )
-    response = FileResponse(tmp, content_type=XLSX)
-    name = f"{year}年三会一课落实情况-{now:%Y%m%d%H%M}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return rows_xlsx_response(
+        request=request, filename=f"{year}年三会一课落实情况", title=f"{year}年三会一课落实情况", headers=headers,
+        rows=table, detail={"what": "studyday.compliance", "year": year},
+    )  # fmt: skip
 
 
 def _requirement_initial() -> list[dict]:

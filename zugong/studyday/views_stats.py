@@ -5,18 +5,15 @@ the page and in the file."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from zugong.core import audit
-from zugong.core.exports import XLSX, write_xlsx
+from zugong.core.exports import rows_xlsx_response
 from zugong.core.roles import Action
 from zugong.core.scope import grant_paths
 from zugong.core.views_helpers import paginate
@@ -116,23 +113,12 @@ def _export(request, view: str):
             PERSON_HEADERS,
             [[r["person__name"], r["person__org__name"], *_counts(r)] for r in data],
         )
-    now = timezone.localtime()
     span = f"{query['date_from'] or '不限'}至{query['date_to'] or '不限'}"
     title = f"出勤统计（{VIEWS[view]}）"
-    watermark = (
-        f"导出人：{user.display_name or user.username}（{user.username}）  导出时间：{now:%Y-%m-%d %H:%M:%S}"
-        f"  统计区间：{span}"
-    )
-    tmp, count = write_xlsx(title=title, headers=headers, rows=rows, watermark=watermark)
-    audit.record_event(
-        actor=user,
-        event=audit.Events.EXPORT,
-        detail={"what": f"studyday.rates_by_{view}", "rows": count, "filter": request.GET.urlencode()},
-    )
-    response = FileResponse(tmp, content_type=XLSX)
-    name = f"{title}-{now:%Y%m%d%H%M}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return rows_xlsx_response(
+        request=request, filename=title, title=title, headers=headers, rows=rows,
+        detail={"what": f"studyday.rates_by_{view}"}, note=f"统计区间：{span}",
+    )  # fmt: skip
 
 
 @login_required
