@@ -70,8 +70,11 @@ def browser():
         yield browser
 
 
-@pytest.fixture
-def browser_page(browser):
+@contextlib.contextmanager
+def phone_page(browser):
+    """A page at phone width in a context of its own: its own cookies, so a second user can log in beside the
+    first. (Clearing the first context's cookies is not enough: a response still in flight sets the session
+    cookie again, since every request pushes the idle timeout on.)"""
     context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -79,6 +82,12 @@ def browser_page(browser):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    with phone_page(browser) as page:
+        yield page
 
 
 @pytest.mark.browser

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from zugong.core.testing import PASSWORD, build_personas
-from zugong.core.tests.test_browser import SHOTS, browser, browser_page, page_width  # noqa: F401 - the fixtures
+from zugong.core.tests.test_browser import SHOTS, browser, browser_page, page_width, phone_page  # noqa: F401 - the fixtures
 
 from .. import services_materials as S
 from ..models_materials import MaterialCopy
@@ -22,6 +22,11 @@ def login(page, url, username):
     page.wait_for_url(f"{url}/")
 
 
+def watch(page, url, external, violations):
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(url) else None)
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+
+
 def fits(page, name):
     page.screenshot(path=str(SHOTS / f"materials_{name}.png"), full_page=True)
     width = page_width(page, 375)
@@ -30,7 +35,7 @@ def fits(page, name):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser_page):  # noqa: F811
+def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser, browser_page):  # noqa: F811
     p = build_personas()
     material = S.material_upload(
         actor=p.org_admin, org=p.district, title="全区党员学习资料（第一期）", file_name="学习资料.pdf",
@@ -39,8 +44,7 @@ def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser_
     page, url = browser_page, live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     external, violations = [], []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(url) else None)
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    watch(page, url, external, violations)
 
     login(page, url, "member")
     page.goto(f"{url}/materials/")
@@ -56,20 +60,22 @@ def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser_
     copy = MaterialCopy.objects.get()
     assert (copy.reader.username, copy.purpose, copy.material_id) == ("member", "view", material.pk)
 
-    page.context.clear_cookies()
-    login(page, url, "org_admin")
-    page.goto(f"{url}/materials/new/")
-    fits(page, "upload")
-    page.goto(f"{url}/materials/register/")
-    fits(page, "register")
-    assert page.get_by_text(copy.code).count() == 1
-    page.goto(f"{url}/materials/trace/")
-    page.fill("input[name=code]", copy.code.lower())
-    page.get_by_role("button", name="追查").click()
-    page.wait_for_load_state()
-    fits(page, "trace")
-    assert page.get_by_text("已查到领取人").count() == 1
-    page.goto(f"{url}/materials/{material.pk}/archive/")
-    fits(page, "archive")
+    # The secretary in a browser of their own, as on another phone.
+    with phone_page(browser) as page:
+        watch(page, url, external, violations)
+        login(page, url, "org_admin")
+        page.goto(f"{url}/materials/new/")
+        fits(page, "upload")
+        page.goto(f"{url}/materials/register/")
+        fits(page, "register")
+        assert page.get_by_text(copy.code).count() == 1
+        page.goto(f"{url}/materials/trace/")
+        page.fill("input[name=code]", copy.code.lower())
+        page.get_by_role("button", name="追查").click()
+        page.wait_for_load_state()
+        fits(page, "trace")
+        assert page.get_by_text("已查到领取人").count() == 1
+        page.goto(f"{url}/materials/{material.pk}/archive/")
+        fits(page, "archive")
     assert external == [], f"a page asked for something off the server: {external}"
     assert violations == [], violations
