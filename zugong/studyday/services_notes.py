@@ -199,11 +199,16 @@ def remind_overdue(*, days: int = 3, now=None) -> tuple[int, int]:
 
 
 @transaction.atomic
-def mark_reminders_read(*, actor) -> int:
+def mark_reminders_read(*, actor, ids=None) -> int:
+    """The actor's own unread reminders marked read: those with the given ids (the ones on the page the member
+    read), or all of them when ids is None. Another member's ids change nothing."""
     person_id = getattr(actor, "person_id", None)
     if not person_id:
         return 0
-    unread = list(Reminder.objects.select_for_update().filter(person_id=person_id, read_at__isnull=True))
+    unread = Reminder.objects.select_for_update().filter(person_id=person_id, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    unread = list(unread)
     before = {r.pk: audit.snapshot(r) for r in unread}
     now = timezone.now()
     for reminder in unread:

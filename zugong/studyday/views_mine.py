@@ -171,8 +171,10 @@ def home(request):
 @member_required
 @require_POST
 def reminders_read(request):
-    """知道了: the member's unread reminders are marked read (a GET of 我的学习 changes nothing)."""
-    services_notes.mark_reminders_read(actor=request.user)
+    """知道了: the reminders that were on the member's page are marked read, not one that came in since (a GET of
+    我的学习 changes nothing)."""
+    ids = [int(v) for v in request.POST.getlist("id") if v.isascii() and v.isdigit() and len(v) <= 18]
+    services_notes.mark_reminders_read(actor=request.user, ids=ids)
     return redirect("mystudy:home")
 
 

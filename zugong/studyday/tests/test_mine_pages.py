@@ -69,10 +69,21 @@ class HomePageTest(MineBase):
         self.assertContains(self.client.get(reverse("mystudy:home")), "请提交“催交的学习日”")
         self.assertEqual(self.client.get(url).status_code, 405)
         self.assertIsNone(Reminder.objects.get(person=self.p.alice).read_at)
-        self.assertRedirects(self.client.post(url), reverse("mystudy:home"))
-        self.assertIsNotNone(Reminder.objects.get(person=self.p.alice).read_at)
-        self.assertIsNone(Reminder.objects.get(person=self.p.bob).read_at)  # only my own
-        self.assertNotContains(self.client.get(reverse("mystudy:home")), "请提交“催交的学习日”")
+        mine = Reminder.objects.get(person=self.p.alice)
+        bobs = Reminder.objects.get(person=self.p.bob)
+        self.assertContains(first, f'<input type="hidden" name="id" value="{mine.pk}">')
+        # A reminder that came in after the page was shown stays unread; bad ids and another's change nothing.
+        later = self.make_session(starts_in=-120, minutes=60, title="新催交的学习日")
+        services_notes.remind_missing(actor=self.p.branch_secretary, session=later)
+        form = {"id": [str(mine.pk), str(bobs.pk), "x", "9" * 30]}
+        self.assertRedirects(self.client.post(url, form), reverse("mystudy:home"))
+        self.assertIsNotNone(Reminder.objects.get(pk=mine.pk).read_at)
+        self.assertIsNone(Reminder.objects.get(pk=bobs.pk).read_at)  # only my own
+        page = self.client.get(reverse("mystudy:home"))
+        self.assertNotContains(page, "请提交“催交的学习日”")
+        self.assertContains(page, "请提交“新催交的学习日”")
+        self.assertRedirects(self.client.post(url), reverse("mystudy:home"))  # no ids: nothing marked
+        self.assertEqual(Reminder.objects.filter(person=self.p.alice, read_at__isnull=True).count(), 1)
 
     def test_the_year_figures_count_ended_sessions(self):
         a = self.make_session(starts_in=-180, minutes=60)

@@ -58,6 +58,9 @@ def test_the_secretary_runs_a_study_day_from_a_phone(live_server, browser):  # n
     page.goto(url + reverse("studychecks:adherence") + "?year=2026")
     expect(page.locator("#adherence-table")).to_contain_text("东城社区第一党支部")
     expect(page.locator("#adherence-table")).to_contain_text("未落实")
+    # The tab row scrolls sideways on a phone; the current tab is brought into view.
+    tab = page.locator(".nav-tabs .active").bounding_box()
+    assert tab["x"] >= 0 and tab["x"] + tab["width"] <= 375, tab
     shot("adherence")
 
     # A 党课 for a chosen list: the search hides the others, 李建国 is ticked.
