@@ -93,6 +93,8 @@ def browser_page(browser):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_walks_tree_to_organization_to_person_at_phone_width(live_server, browser_page):
+    from playwright.sync_api import expect
+
     build_personas()
     page = browser_page
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -115,16 +117,14 @@ def test_it_walks_tree_to_organization_to_person_at_phone_width(live_server, bro
     # The secretary's tree starts at their own committee, not at the district.
     assert page.get_by_text("示范区委").count() == 0
     page.get_by_role("link", name="东城街道党工委").first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="东城街道党工委").count() >= 1
+    expect(page.get_by_role("heading", name="东城街道党工委").first).to_be_visible()
 
     page.get_by_role("link", name="东城街道机关党支部").first.click()
-    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="东城街道机关党支部").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "organization.png"), full_page=True)
     page.get_by_role("link", name="张晓梅").first.click()
-    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="张晓梅").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "person.png"), full_page=True)
-    assert page.get_by_role("heading", name="张晓梅").count() >= 1
     content = page.content()
     assert "110101" not in content or "*" in content  # the ID number is shown masked
     # Fits a phone: nothing forces horizontal scrolling of the page itself.

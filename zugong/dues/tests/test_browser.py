@@ -45,8 +45,7 @@ def test_it_generates_the_month_and_prints_a_receipt_at_phone_width(live_server,
     assert "没有符合条件的台账记录" in page.inner_text("#ledger-table")
     assert_fits(page, 375)
     page.get_by_role("link", name="生成本月台账").click()
-    page.wait_for_load_state()
-    assert "请确认" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("请确认")
     page.get_by_role("button", name="确认生成").click()
     page.wait_for_url(re.compile(r"/dues/\?month="), timeout=30000)
     assert dialogs == ["确定生成党费台账吗？"]
@@ -56,14 +55,12 @@ def test_it_generates_the_month_and_prints_a_receipt_at_phone_width(live_server,
     page.screenshot(path=str(SHOTS / "dues-ledger-phone.png"), full_page=True)
 
     page.get_by_role("link", name="王小红").click()
-    page.wait_for_load_state()
-    assert page.inner_text("#owed-total") == "30.00 元"
+    expect(page.locator("#owed-total")).to_have_text("30.00 元")
     assert_fits(page, 375)
     page.screenshot(path=str(SHOTS / "dues-person-phone.png"), full_page=True)
     page.get_by_role("link", name="登记交纳").click()
-    page.wait_for_load_state()
-    assert page.input_value("input[name=amount_fen]") == "30.00"
-    assert page.is_checked(f"#month-{month.isoformat()}")
+    expect(page.locator("input[name=amount_fen]")).to_have_value("30.00")
+    expect(page.locator(f"#month-{month.isoformat()}")).to_be_checked()
     page.select_option("select[name=method]", "online")
     page.get_by_role("button", name="登记并出具收据").click()
     page.wait_for_url(re.compile(r"/dues/payment/\d+/receipt/$"), timeout=30000)

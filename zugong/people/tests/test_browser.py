@@ -73,7 +73,7 @@ def test_it_filters_the_list_with_htmx_at_phone_width(live_server, browser):
     page.screenshot(path=str(SHOTS / "people-list-picker-phone.png"), full_page=True)
     assert errors == [], errors
     page.get_by_role("link", name="陈志刚").click()
-    page.wait_for_load_state()
+    expect(page.get_by_role("link", name="组织关系转接")).to_be_visible()
     assert_fits(page, 375)
     page.screenshot(path=str(SHOTS / "person-phone.png"), full_page=True)
     page.get_by_role("link", name="组织关系转接").click()
@@ -87,6 +87,8 @@ def test_it_filters_the_list_with_htmx_at_phone_width(live_server, browser):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_transfers_with_a_confirmation_on_a_desktop(live_server, browser):
+    from playwright.sync_api import expect
+
     p = build_personas()
     page, external = open_page(browser, live_server, "committee_secretary", DESKTOP)
     page.goto(f"{live_server.url}/people/")
@@ -95,8 +97,7 @@ def test_it_transfers_with_a_confirmation_on_a_desktop(live_server, browser):
     page.fill("input[name=id_number]", "110101198001010018")
     page.fill("input[name=name]", "周新")
     page.get_by_role("button", name="保存").click()
-    page.wait_for_load_state()
-    assert "公民身份号码校验位不正确，请核对。" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("公民身份号码校验位不正确，请核对。")
     page.screenshot(path=str(SHOTS / "person-create-error-desktop.png"), full_page=True)
     page.goto(f"{live_server.url}/people/{p.bob.pk}/")
     page.screenshot(path=str(SHOTS / "person-desktop.png"), full_page=True)
@@ -105,13 +106,11 @@ def test_it_transfers_with_a_confirmation_on_a_desktop(live_server, browser):
     page.get_by_label("东城街道机关党支部").check()
     page.fill("input[name=reason]", "工作调动")
     page.get_by_role("button", name="下一步：确认").click()
-    page.wait_for_load_state()
-    assert "确认将 李建国 的组织关系从 东城社区第一党支部 转至 东城街道机关党支部？" in page.inner_text(
-        "main"
+    expect(page.locator("main")).to_contain_text(
+        "确认将 李建国 的组织关系从 东城社区第一党支部 转至 东城街道机关党支部？"
     )
     page.screenshot(path=str(SHOTS / "transfer-confirm-desktop.png"), full_page=True)
     page.get_by_role("button", name="确认转接").click()
-    page.wait_for_load_state()
-    assert "已将 李建国 的组织关系" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("已将 李建国 的组织关系")
     assert_fits(page, 1366)
     assert external == [], external

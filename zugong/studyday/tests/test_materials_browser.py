@@ -36,6 +36,8 @@ def fits(page, name):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser, browser_page):  # noqa: F811
+    from playwright.sync_api import expect
+
     p = build_personas()
     material = S.material_upload(
         actor=p.org_admin, org=p.district, title="全区党员学习资料（第一期）", file_name="学习资料.pdf",
@@ -50,7 +52,7 @@ def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser,
     page.goto(f"{url}/materials/")
     fits(page, "list")
     page.get_by_role("link", name="全区党员学习资料（第一期）").click()
-    page.wait_for_load_state()
+    page.wait_for_url(f"{url}/materials/{material.pk}/")
     fits(page, "detail")
     with page.context.expect_page() as opened:
         page.get_by_role("button", name="在线查看").click()
@@ -72,9 +74,8 @@ def test_it_serves_a_member_and_a_secretary_at_phone_width(live_server, browser,
         page.goto(f"{url}/materials/trace/")
         page.fill("input[name=code]", copy.code.lower())
         page.get_by_role("button", name="追查").click()
-        page.wait_for_load_state()
+        expect(page.get_by_text("已查到领取人")).to_have_count(1)
         fits(page, "trace")
-        assert page.get_by_text("已查到领取人").count() == 1
         page.goto(f"{url}/materials/{material.pk}/archive/")
         fits(page, "archive")
     assert external == [], f"a page asked for something off the server: {external}"
