@@ -98,7 +98,8 @@ def plan_detail(request, pk: int):
     rows = [(item, PlanItemForm.for_item(item) if can_change else None) for item in items]
     context = {
         "plan": plan,
-        "rows": rows,
+        "count": len(rows),
+        "months": plan_months(rows, focus=request.GET.get("focus", ""), today=timezone.localdate()),
         "moved": sum(1 for item in items if item.moved),
         "can_change": can_change,
         "can_archive": plan.archived_at is None and can(user, Action.ARCHIVE, plan),
@@ -106,6 +107,24 @@ def plan_detail(request, pk: int):
         "add_form": PlanItemForm(auto_id="id_new_%s") if can_change else None,
     }
     return render(request, "studyday/plan_detail.html", context)
+
+
+def plan_months(rows, *, focus: str, today) -> list[dict]:
+    """The plan's dates by month. A year's plan is long on a phone: the months before this one start folded,
+    except the month of the date just saved (``focus``, its id)."""
+    months: list[dict] = []
+    for item, form in rows:
+        start = item.date.replace(day=1)
+        if not months or months[-1]["start"] != start:
+            months.append(
+                {"start": start, "rows": [], "arranged": 0, "moved": 0, "open": start >= today.replace(day=1)}
+            )
+        month = months[-1]
+        month["rows"].append((item, form))
+        month["arranged"] += bool(item.live_sessions)
+        month["moved"] += item.moved
+        month["open"] = month["open"] or str(item.pk) == focus
+    return months
 
 
 def _live_plan(request, model, pk: int, action: str):
@@ -119,7 +138,7 @@ def _live_plan(request, model, pk: int, action: str):
 
 def _back(plan: StudyPlan, item: PlanItem | None = None) -> str:
     url = reverse("studyday:plan_detail", args=[plan.pk])
-    return f"{url}#item-{item.pk}" if item is not None else url
+    return f"{url}?focus={item.pk}#item-{item.pk}" if item is not None else url
 
 
 @login_required

@@ -7,7 +7,9 @@ import datetime as dt
 
 from django.urls import reverse
 
+from .. import services
 from ..models import PlanItem, Session, StudyPlan
+from ..views_plans import plan_months
 from .test_pages_base import StudyPagesTestCase
 
 
@@ -55,7 +57,9 @@ class PlanPagesTest(StudyPagesTestCase):
             url, {"date": "2026-10-02", "topic": "学习党的二十届四中全会精神", "materials": "公报全文"}
         )
         self.assertRedirects(
-            response, reverse("studyday:plan_detail", args=[self.plan.pk]) + f"#item-{self.item.pk}"
+            response,
+            reverse("studyday:plan_detail", args=[self.plan.pk])
+            + f"?focus={self.item.pk}#item-{self.item.pk}",
         )
         self.item.refresh_from_db()
         self.assertEqual((self.item.topic, self.item.materials), ("学习党的二十届四中全会精神", "公报全文"))
@@ -77,7 +81,8 @@ class PlanPagesTest(StudyPagesTestCase):
         )
         item = PlanItem.objects.get(plan=self.plan, date=dt.date(2026, 12, 30))
         self.assertRedirects(
-            response, reverse("studyday:plan_detail", args=[self.plan.pk]) + f"#item-{item.pk}"
+            response,
+            reverse("studyday:plan_detail", args=[self.plan.pk]) + f"?focus={item.pk}#item-{item.pk}",
         )
         confirm = client.get(reverse("studyday:plan_item_remove", args=[item.pk]))
         self.assertContains(confirm, "data-confirm")
@@ -124,3 +129,38 @@ class PlanPagesTest(StudyPagesTestCase):
         self.assertNotContains(client.get(reverse("studyday:plan_list") + "?q=不存在的计划"), self.plan.title)
         response = client.get(reverse("studyday:plan_list") + "?year=abc")
         self.assertContains(response, "年度应为四位数字")
+
+
+class PlanMonthsTest(StudyPagesTestCase):
+    """A year's plan is long on a phone: its dates come by month, the months before this one folded."""
+
+    def test_the_months_before_this_one_start_folded(self):
+        plan = services.create_plan(actor=self.p.org_admin, org=self.p.branch, year=2027)
+        rows = [(item, None) for item in plan.items.prefetch_related("sessions")]
+        for item, _ in rows:
+            item.live_sessions = []
+        months = plan_months(rows, focus="", today=dt.date(2027, 5, 20))
+        self.assertEqual([m["start"].month for m in months], list(range(1, 13)))
+        self.assertEqual(sum(len(m["rows"]) for m in months), len(rows))
+        self.assertEqual([m["start"].month for m in months if m["open"]], list(range(5, 13)))
+        may = months[4]
+        self.assertTrue(all(item.date.month == 5 for item, _ in may["rows"]))
+        # The date just saved keeps its month open; a bad focus opens nothing more.
+        march = months[2]["rows"][1][0]
+        months = plan_months(rows, focus=str(march.pk), today=dt.date(2027, 5, 20))
+        self.assertEqual([m["start"].month for m in months if m["open"]], [3, *range(5, 13)])
+        months = plan_months(rows, focus="x", today=dt.date(2028, 1, 1))
+        self.assertEqual([m for m in months if m["open"]], [])
+
+    def test_the_page_counts_each_months_dates_and_sessions(self):
+        Session.objects.filter(pk=self.next_session.pk).update(plan_item=self.item)
+        response = self.as_secretary().get(reverse("studyday:plan_detail", args=[self.plan.pk]))
+        october = response.context["months"][0]
+        self.assertEqual(october["start"], dt.date(2026, 10, 1))
+        self.assertEqual((october["arranged"], october["moved"]), (1, 1))  # 10-01 moved to 10-02, arranged
+        self.assertContains(response, f"{len(october['rows'])} 次，已安排 1 次，1 次顺延")
+        self.assertContains(response, 'id="month-2026-10"')
+        focused = self.as_secretary().get(
+            reverse("studyday:plan_detail", args=[self.plan.pk]) + f"?focus={self.item.pk}"
+        )
+        self.assertContains(focused, '<details class="card mb-2 plan-month" id="month-2026-10" open>')
