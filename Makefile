@@ -20,7 +20,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py build_demo --if-empty
 	$(PY) manage.py demo_logins
-	ZUGONG_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 reset: setup
 	rm -f var/zugong.sqlite3 var/zugong.sqlite3-wal var/zugong.sqlite3-shm
