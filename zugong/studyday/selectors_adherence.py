@@ -24,9 +24,9 @@ from zugong.orgs.models import Organization, OrgStatus, OrgType
 
 from .choices import SessionKind
 from .models import PlanItem, Session, StudyPlan
+from .selectors_compliance import OrgRow
 from .selectors_compliance import filter_rows as filter_org_rows
 
-TYPE_LABELS = dict(OrgType.choices)
 # The orders a list offers: the tree, by name, the most dates missed first, the lowest rate first.
 SORTS = {
     "path": ("按组织层级", lambda r: r.path),
@@ -37,22 +37,12 @@ SORTS = {
 
 
 @dataclass
-class Row:
-    org_id: int
-    name: str
-    code: str
-    org_type: str
-    parent_name: str
-    path: str
+class Row(OrgRow):
     has_plan: bool = False
     planned: int = 0  # plan dates passed
     held: int = 0  # of them, 已落实
     upcoming: int = 0  # plan dates from today on
     missed: list[dt.date] = field(default_factory=list)
-
-    @property
-    def type_label(self) -> str:
-        return TYPE_LABELS.get(self.org_type, self.org_type)
 
     @property
     def behind(self) -> int:

@@ -127,19 +127,26 @@ class Cell:
 
 
 @dataclass
-class Row:
+class OrgRow:
+    """One organization's row of a report: what ``filter_rows`` searches and sorts by (a report adds its
+    figures and ``is_behind``)."""
+
     org_id: int
     name: str
     code: str
     org_type: str
     parent_name: str
     path: str
-    cells: dict[str, Cell] = field(default_factory=dict)
-    columns: list[Cell | None] = field(default_factory=list)
 
     @property
     def type_label(self) -> str:
         return TYPE_LABELS.get(self.org_type, self.org_type)
+
+
+@dataclass
+class Row(OrgRow):
+    cells: dict[str, Cell] = field(default_factory=dict)
+    columns: list[Cell | None] = field(default_factory=list)
 
     @property
     def behind(self) -> int:
@@ -310,10 +317,10 @@ def compliance(
 
 
 def filter_rows(
-    rows: list, *, q: str = "", behind: bool = False, sort: str = "path", sorts: dict = SORTS
-) -> list:
+    rows: list[OrgRow], *, q: str = "", behind: bool = False, sort: str = "path", sorts: dict = SORTS
+) -> list[OrgRow]:
     """The rows the page, the export and the API show: by name or code, only those behind, in ``sort``
-    order (a key of ``sorts``). Rows of any report per organization (name, code, is_behind, path)."""
+    order (a key of ``sorts``). Rows of any report per organization (an ``OrgRow`` with ``is_behind``)."""
     q = " ".join((q or "").split())
     if q:
         rows = [r for r in rows if q in r.name or r.code.startswith(q)]
